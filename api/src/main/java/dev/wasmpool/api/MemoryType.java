@@ -1,0 +1,35 @@
+package dev.wasmpool.api;
+
+import java.util.OptionalLong;
+
+/**
+ * A linear memory as a module declares it, in WebAssembly pages of {@value #PAGE_SIZE} bytes.
+ *
+ * @param minimumPages the initial size
+ * @param maximumPages the declared maximum, empty when unbounded
+ * @param shared whether the memory is shared between threads (rejected by the pool)
+ */
+public record MemoryType(long minimumPages, OptionalLong maximumPages, boolean shared) {
+
+  /** The WebAssembly page size in bytes. */
+  public static final long PAGE_SIZE = 65536;
+
+  /**
+   * Checks the limits.
+   *
+   * @throws IllegalArgumentException if a limit is negative or the maximum is below the minimum
+   */
+  public MemoryType {
+    if (minimumPages < 0) {
+      throw new IllegalArgumentException("minimumPages must not be negative (was " + minimumPages + ")");
+    }
+    if (maximumPages.isPresent() && maximumPages.getAsLong() < minimumPages) {
+      throw new IllegalArgumentException(
+          "maximumPages must not be below minimumPages (was "
+              + maximumPages.getAsLong()
+              + " < "
+              + minimumPages
+              + ")");
+    }
+  }
+}

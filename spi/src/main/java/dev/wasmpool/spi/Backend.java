@@ -1,0 +1,66 @@
+package dev.wasmpool.spi;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One engine's access to memory: reservations, images and protection keys.
+ *
+ * <p>A backend is created by {@link BackendProvider#create()} and owned by one engine, which
+ * closes it last, after every reservation and image it made. All methods are thread-safe; the
+ * pool serialises operations on the same range itself.
+ */
+public interface Backend extends AutoCloseable {
+
+  /**
+   * The provider name this backend was created from.
+   *
+   * @return the name, for example {@code "linux"}
+   */
+  String name();
+
+  /**
+   * The granule of every offset and length this backend accepts, in bytes; a power of two.
+   *
+   * @return the host page size
+   */
+  long pageSize();
+
+  /**
+   * What this backend can do.
+   *
+   * @return the capabilities, constant for the backend's life
+   */
+  Capabilities capabilities();
+
+  /**
+   * Reserves {@code byteSize} bytes of address space. The whole range starts inaccessible and
+   * reads zero once made accessible.
+   *
+   * @param byteSize the size, a positive multiple of {@link #pageSize()}
+   * @return the reservation, owned by the caller, who closes it
+   * @throws BackendException if the size is invalid or the system refuses the reservation
+   */
+  Reservation reserve(long byteSize);
+
+  /**
+   * Creates an immutable memory image holding a copy of {@code contents}, padded with zeros to a
+   * multiple of {@link #pageSize()}.
+   *
+   * @param contents the bytes, of any length greater than zero; not retained
+   * @return the image, owned by the caller, who closes it
+   * @throws BackendException if the system refuses to create it
+   */
+  MemoryImage createImage(MemorySegment contents);
+
+  /**
+   * The protection keys of this process, or {@link ProtectionKeys#NONE} when {@link
+   * Capabilities#protectionKeys()} is zero.
+   *
+   * @return the keys facility, never {@code null}
+   */
+  ProtectionKeys protectionKeys();
+
+  /** Releases what the backend itself holds. Reservations and images must be closed first. */
+  @Override
+  void close();
+}

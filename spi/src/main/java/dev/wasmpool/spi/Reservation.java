@@ -1,0 +1,127 @@
+package dev.wasmpool.spi;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A range of address space owned by the pool.
+ *
+ * <p>Every range starts inaccessible. Accessible bytes read their <em>baseline</em> (the mapped
+ * image's bytes, or zero) until written. Offsets and lengths are relative to the start of the
+ * reservation and, unless said otherwise, multiples of {@link Backend#pageSize()}; a range must
+ * lie inside the reservation. Violations, and any use after {@link #close()}, raise {@link
+ * BackendException}.
+ *
+ * <p>Thread-safety: methods may be called from any thread, but the caller must not run two
+ * operations on overlapping ranges at once.
+ */
+public interface Reservation extends AutoCloseable {
+
+  /**
+   * The size of the reservation.
+   *
+   * @return its size in bytes
+   */
+  long byteSize();
+
+  /**
+   * The memory of this reservation, from offset 0.
+   *
+   * <p>With {@link Capabilities#virtualReservation()} the segment covers the whole reservation
+   * and is the same for the reservation's life. Without it the segment covers at least every
+   * accessible byte and may be replaced by a larger one after {@link #makeAccessible} or {@link
+   * #mapImage}, with the contents carried over; callers re-read it after those calls. A replaced
+   * segment stays allocated until {@link #close()}, so a stale view never reaches freed memory.
+   *
+   * <p>Touching an inaccessible byte through this segment is undefined (on Linux: a crash of the
+   * JVM); the pool bounds every access by the accessible size itself.
+   *
+   * @return the segment, global in scope; its lifetime is the reservation's
+   * @throws BackendException if the reservation was closed
+   */
+  MemorySegment segment();
+
+  /**
+   * Makes a range readable and writable. Bytes that were inaccessible read their baseline.
+   *
+   * @param offset the start
+   * @param length the length; zero does nothing
+   * @throws BackendException if the range is invalid or the system refuses
+   */
+  void makeAccessible(long offset, long length);
+
+  /**
+   * Makes a range inaccessible. Its contents are kept unless reset.
+   *
+   * @param offset the start
+   * @param length the length; zero does nothing
+   * @throws BackendException if the range is invalid or the system refuses
+   */
+  void makeInaccessible(long offset, long length);
+
+  /**
+   * Brings a range back to its baseline (an image's bytes where one is mapped, zero elsewhere)
+   * and hands its pages back to the system where the backend can. Accessibility is unchanged.
+   *
+   * @param offset the start
+   * @param length the length; zero does nothing
+   * @throws BackendException if the range is invalid or the system refuses
+   */
+  default void reset(long offset, long length) {
+    reset(offset, length, 0);
+  }
+
+  /**
+   * Brings a range back to its baseline, restoring the first {@code keepResidentBytes} by writing
+   * them (zero-fill, or a copy of the image's bytes) so that they stay resident, and decommitting
+   * the rest. The keep-resident prefix must be accessible.
+   *
+   * @param offset the start
+   * @param length the length; zero does nothing
+   * @param keepResidentBytes how many leading bytes to restore by writing; a multiple of the page
+   *     size, clamped to {@code length}
+   * @throws BackendException if the range is invalid or the system refuses
+   */
+  void reset(long offset, long length, long keepResidentBytes);
+
+  /**
+   * Maps {@code image} at {@code offset} so that the range of the image's size reads the image's
+   * bytes and is readable and writable. Writes stay private to this reservation and never reach
+   * the image (copy-on-write where {@link Capabilities#copyOnWriteImages()}, a copy otherwise).
+   * Any image already mapped in that range must have been removed first.
+   *
+   * @param offset the start
+   * @param image the image; it must stay open while mapped
+   * @throws BackendException if the range is invalid, overlaps another image or the system
+   *     refuses
+   */
+  void mapImage(long offset, MemoryImage image);
+
+  /**
+   * Removes the image mapped at {@code offset}. Its range then reads zero and stays readable and
+   * writable; the reservation no longer refers to the image (on Linux the image's file can be
+   * released by the kernel once no other reservation maps it).
+   *
+   * @param offset where the image was mapped
+   * @throws BackendException if no image is mapped there or the system refuses
+   */
+  void removeImage(long offset);
+
+  /**
+   * Colours a range with a protection key, so that it is accessible only while the thread's
+   * key rights allow that key. Only on backends with protection keys.
+   *
+   * @param offset the start
+   * @param length the length
+   * @param key a key from {@link ProtectionKeys#allocate(int)} of the same backend
+   * @throws BackendException if the range is invalid, keys are unsupported or the system refuses
+   */
+  void colour(long offset, long length, ProtectionKey key);
+
+  /**
+   * Releases the reservation. Every mapping in it goes; images mapped in it stay valid.
+   *
+   * @throws BackendException if the reservation was already closed
+   */
+  @Override
+  void close();
+}

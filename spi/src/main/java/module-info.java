@@ -1,0 +1,13 @@
+/**
+ * The contract between wasmpool's pool and the memory backends.
+ *
+ * <p>A backend reserves address space, changes its protection, resets it, maps copy-on-write
+ * memory images into it and, where the hardware allows, colours it with protection keys. The
+ * engine in {@code dev.wasmpool.api} finds backends with {@link java.util.ServiceLoader} through
+ * {@link dev.wasmpool.spi.BackendProvider}.
+ */
+module dev.wasmpool.spi {
+  requires static org.checkerframework.checker.qual;
+
+  exports dev.wasmpool.spi;
+}
