@@ -8,5 +8,5 @@ module dev.wasmpool.chicory {
   requires transitive com.dylibso.chicory.wasm;
   requires static org.checkerframework.checker.qual;
 
-  // exports dev.wasmpool.chicory; (added with the binding)
+  exports dev.wasmpool.chicory;
 }
