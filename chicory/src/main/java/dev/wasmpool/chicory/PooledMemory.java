@@ -325,7 +325,11 @@ final class PooledMemory implements Memory {
   @Override
   public void zero() {
     if (fresh) {
-      // The slot is as the pool handed it out: zero, or the image initialize() keeps.
+      // The slot is as the pool handed it out: zero, or the image initialize() keeps. A closed
+      // allocation still fails, as every access does.
+      if (!segment.scope().isAlive()) {
+        throw closedFailure(new IllegalStateException("Already closed"));
+      }
       return;
     }
     fill((byte) 0, 0, sizeInBytes());
