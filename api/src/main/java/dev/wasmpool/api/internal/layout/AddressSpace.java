@@ -1,12 +1,12 @@
 package dev.wasmpool.api.internal.layout;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.OptionalLong;
-import java.util.stream.Stream;
 
 /**
  * Checks at engine creation that the memory pool's reservation fits the process: its size against
@@ -41,15 +41,20 @@ public final class AddressSpace {
    * @return the size in bytes
    */
   public static long userAddressSpaceBytes() {
-    if (!isLinux()) {
-      return DEFAULT_USER_ADDRESS_SPACE;
-    }
-    try (Stream<String> lines = Files.lines(MAPS)) {
-      long highestEnd = lines.mapToLong(AddressSpace::userMappingEnd).max().orElse(0);
-      long space = highestEnd == 0 ? 0 : roundUpToPowerOfTwo(highestEnd);
-      return space > 0 ? space : DEFAULT_USER_ADDRESS_SPACE;
+    long highestEnd = isLinux() ? highestUserMappingEnd() : 0;
+    long space = highestEnd == 0 ? 0 : roundUpToPowerOfTwo(highestEnd);
+    return space > 0 ? space : DEFAULT_USER_ADDRESS_SPACE;
+  }
+
+  /**
+   * The end of the highest user-half mapping in {@code /proc/self/maps}, or 0 when unreadable.
+   * The file is read as a stream: procfs reports its size as 0, so size-based reads see nothing.
+   */
+  static long highestUserMappingEnd() {
+    try (BufferedReader reader = Files.newBufferedReader(MAPS)) {
+      return reader.lines().mapToLong(AddressSpace::userMappingEnd).max().orElse(0);
     } catch (IOException | UncheckedIOException e) {
-      return DEFAULT_USER_ADDRESS_SPACE;
+      return 0;
     }
   }
 
@@ -62,8 +67,9 @@ public final class AddressSpace {
     if (!isLinux()) {
       return OptionalLong.empty();
     }
-    try {
-      return OptionalLong.of(Long.parseLong(Files.readString(MAX_MAP_COUNT).strip()));
+    try (BufferedReader reader = Files.newBufferedReader(MAX_MAP_COUNT)) {
+      String line = reader.readLine();
+      return line == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(line.strip()));
     } catch (IOException | NumberFormatException e) {
       return OptionalLong.empty();
     }
