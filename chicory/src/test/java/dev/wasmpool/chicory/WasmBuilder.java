@@ -272,6 +272,24 @@ final class WasmBuilder {
       return this;
     }
 
+    /** {@code memory.init} of data segment {@code segment} into memory 0. */
+    Code memoryInit(int segment) {
+      bytes.u8(0xfc).u32(8).u32(segment).u8(0x00);
+      return this;
+    }
+
+    Code i64Load(int offset) {
+      return memOp(0x29, 3, offset);
+    }
+
+    Code i64Store(int offset) {
+      return memOp(0x37, 3, offset);
+    }
+
+    Code i32Load16U(int offset) {
+      return memOp(0x2f, 1, offset);
+    }
+
     Code refNull(int refType) {
       bytes.u8(0xd0).u8(refType);
       return this;
