@@ -127,12 +127,15 @@ final class LinuxImage implements MemoryImage {
    * Pins the image for a mapping about to be made.
    *
    * @param operation the operation, for the error
-   * @param arguments its arguments, for the error
+   * @param offset where the image is to be mapped, for the error
    * @throws BackendException if the image was closed
    */
-  synchronized void pin(String operation, String arguments) {
+  synchronized void pin(String operation, long offset) {
     if (closed) {
-      throw new BackendException(operation, arguments, "the image was closed");
+      throw new BackendException(
+          operation,
+          "offset=0x" + Long.toHexString(offset) + ", image=" + this,
+          "the image was closed");
     }
     pins++;
   }

@@ -245,7 +245,7 @@ final class LinuxReservation implements Reservation {
                   + "; remove it first");
         }
       }
-      linuxImage.pin("mapImage", imageArgs(offset, image));
+      linuxImage.pin("mapImage", offset);
       try {
         LibC.mmap(
             address + offset,
