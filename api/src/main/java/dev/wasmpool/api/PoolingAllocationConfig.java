@@ -1,0 +1,838 @@
+package dev.wasmpool.api;
+
+import static dev.wasmpool.api.OptionTable.requireNonNegative;
+import static dev.wasmpool.api.OptionTable.requireNonNegativeBytes;
+import static dev.wasmpool.api.OptionTable.requirePositive;
+
+import dev.wasmpool.api.OptionTable.Option;
+import dev.wasmpool.api.OptionTable.Unit;
+import java.util.List;
+import java.util.Objects;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * The sizes and limits of a pooling engine's pools, with the meaning and defaults of Wasmtime's
+ * {@code PoolingAllocationConfig}.
+ *
+ * <p>When an engine with {@link AllocationStrategy#pooling(PoolingAllocationConfig)} starts, it
+ * reserves address space for {@link #totalMemories()} linear memories and {@link #totalTables()}
+ * tables, and from then on every instance takes its memories, tables and an instance slot from
+ * those pools. A full pool fails instantiation with a {@link PoolExhaustedException}; nothing grows
+ * behind the caller's back. Closed instances return their slots reset, and a slot remembers which
+ * module last used it ("affinity") so that the next instance of that module finds its memory image
+ * already in place.
+ *
+ * <p>Build one with {@link #builder()}:
+ *
+ * <pre>{@code
+ * PoolingAllocationConfig pool = PoolingAllocationConfig.builder()
+ *     .totalMemories(200)
+ *     .maxMemorySize(64L << 20)
+ *     .linearMemoryKeepResident(64 << 10)
+ *     .build();
+ * }</pre>
+ *
+ * <p>Byte sizes are {@code long} byte counts and counts are {@code int}. Sizes need not be
+ * multiples of the host page: the engine rounds slot sizes up to whole pages.
+ *
+ * <p>Some options exist for parity with Wasmtime although Chicory has nothing they could size:
+ * Chicory has no component model, no garbage-collected heaps and no separate execution stacks (it
+ * runs WebAssembly on the calling Java thread). Those options are validated and reported, and they
+ * bound only what an embedder or runtime binding explicitly acquires through the engine; each
+ * option's documentation says what it limits.
+ *
+ * <p>Instances are immutable, thread-safe and compared by value. {@link #toString()} lists only
+ * the options that differ from {@link #defaults()}, with units.
+ */
+public final class PoolingAllocationConfig {
+
+  private static final long KIB = 1L << 10;
+  private static final long MIB = 1L << 20;
+  private static final long GIB = 1L << 30;
+
+  /** Bytes of one table element: tables hold 8-byte references off-heap. */
+  private static final long TABLE_ELEMENT_BYTES = 8;
+
+  private static final PoolingAllocationConfig DEFAULTS = new Builder().build();
+
+  private static final OptionTable<PoolingAllocationConfig> OPTIONS =
+      new OptionTable<>(
+          "PoolingAllocationConfig",
+          List.of(
+              count("maxUnusedWarmSlots", PoolingAllocationConfig::maxUnusedWarmSlots),
+              count("decommitBatchSize", PoolingAllocationConfig::decommitBatchSize),
+              bytes("asyncStackKeepResident", PoolingAllocationConfig::asyncStackKeepResident),
+              bytes("linearMemoryKeepResident", PoolingAllocationConfig::linearMemoryKeepResident),
+              bytes("tableKeepResident", PoolingAllocationConfig::tableKeepResident),
+              count("totalComponentInstances", PoolingAllocationConfig::totalComponentInstances),
+              bytes("maxComponentInstanceSize", PoolingAllocationConfig::maxComponentInstanceSize),
+              count("totalMemories", PoolingAllocationConfig::totalMemories),
+              count("totalTables", PoolingAllocationConfig::totalTables),
+              count("totalStacks", PoolingAllocationConfig::totalStacks),
+              count("totalCoreInstances", PoolingAllocationConfig::totalCoreInstances),
+              bytes("maxCoreInstanceSize", PoolingAllocationConfig::maxCoreInstanceSize),
+              count("maxTablesPerModule", PoolingAllocationConfig::maxTablesPerModule),
+              count("tableElements", PoolingAllocationConfig::tableElements),
+              count("maxMemoriesPerModule", PoolingAllocationConfig::maxMemoriesPerModule),
+              bytes("maxMemorySize", PoolingAllocationConfig::maxMemorySize),
+              count("memoryProtectionKeys", PoolingAllocationConfig::memoryProtectionKeys),
+              count("maxMemoryProtectionKeys", PoolingAllocationConfig::maxMemoryProtectionKeys),
+              count("totalGcHeaps", PoolingAllocationConfig::totalGcHeaps)));
+
+  private final int maxUnusedWarmSlots;
+  private final int decommitBatchSize;
+  private final long asyncStackKeepResident;
+  private final long linearMemoryKeepResident;
+  private final long tableKeepResident;
+  private final int totalComponentInstances;
+  private final long maxComponentInstanceSize;
+  private final int totalMemories;
+  private final int totalTables;
+  private final int totalStacks;
+  private final int totalCoreInstances;
+  private final long maxCoreInstanceSize;
+  private final int maxTablesPerModule;
+  private final int tableElements;
+  private final int maxMemoriesPerModule;
+  private final long maxMemorySize;
+  private final MemoryProtectionKeys memoryProtectionKeys;
+  private final int maxMemoryProtectionKeys;
+  private final int totalGcHeaps;
+
+  private PoolingAllocationConfig(Builder b) {
+    maxUnusedWarmSlots = b.maxUnusedWarmSlots;
+    decommitBatchSize = b.decommitBatchSize;
+    asyncStackKeepResident = b.asyncStackKeepResident;
+    linearMemoryKeepResident = b.linearMemoryKeepResident;
+    tableKeepResident = b.tableKeepResident;
+    totalComponentInstances = b.totalComponentInstances;
+    maxComponentInstanceSize = b.maxComponentInstanceSize;
+    totalMemories = b.totalMemories;
+    totalTables = b.totalTables;
+    totalStacks = b.totalStacks;
+    totalCoreInstances = b.totalCoreInstances;
+    maxCoreInstanceSize = b.maxCoreInstanceSize;
+    maxTablesPerModule = b.maxTablesPerModule;
+    tableElements = b.tableElements;
+    maxMemoriesPerModule = b.maxMemoriesPerModule;
+    maxMemorySize = b.maxMemorySize;
+    memoryProtectionKeys = b.memoryProtectionKeys;
+    maxMemoryProtectionKeys = b.maxMemoryProtectionKeys;
+    totalGcHeaps = b.totalGcHeaps;
+  }
+
+  private static Option<PoolingAllocationConfig> count(
+      String name, java.util.function.Function<PoolingAllocationConfig, ?> getter) {
+    return new Option<>(name, getter, Unit.NONE);
+  }
+
+  private static Option<PoolingAllocationConfig> bytes(
+      String name, java.util.function.Function<PoolingAllocationConfig, ?> getter) {
+    return new Option<>(name, getter, Unit.BYTES);
+  }
+
+  /**
+   * The configuration with every option at its default, equal to {@code builder().build()}.
+   *
+   * @return the default configuration
+   */
+  public static PoolingAllocationConfig defaults() {
+    return DEFAULTS;
+  }
+
+  /**
+   * A builder with every option at its default.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * A builder holding this configuration's values, to derive a changed copy.
+   *
+   * @return a new builder
+   */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /**
+   * The most unused warm slots a pool keeps before it reuses warm slots of other modules; see
+   * {@link Builder#maxUnusedWarmSlots(int)}.
+   *
+   * @return the count; default 100
+   */
+  public int maxUnusedWarmSlots() {
+    return maxUnusedWarmSlots;
+  }
+
+  /**
+   * How many slot resets are gathered before they are issued together; see {@link
+   * Builder#decommitBatchSize(int)}.
+   *
+   * @return the batch size; default 1
+   */
+  public int decommitBatchSize() {
+    return decommitBatchSize;
+  }
+
+  /**
+   * Bytes of each accounted stack reset by writing rather than decommitted; see {@link
+   * Builder#asyncStackKeepResident(long)}.
+   *
+   * @return bytes; default 0
+   */
+  public long asyncStackKeepResident() {
+    return asyncStackKeepResident;
+  }
+
+  /**
+   * Bytes at the start of each linear memory slot reset by writing and kept resident; see {@link
+   * Builder#linearMemoryKeepResident(long)}.
+   *
+   * @return bytes; default 0
+   */
+  public long linearMemoryKeepResident() {
+    return linearMemoryKeepResident;
+  }
+
+  /**
+   * Bytes at the start of each table slot reset by writing and kept resident; see {@link
+   * Builder#tableKeepResident(long)}.
+   *
+   * @return bytes; default 0
+   */
+  public long tableKeepResident() {
+    return tableKeepResident;
+  }
+
+  /**
+   * The most component-instance slots live at once; see {@link
+   * Builder#totalComponentInstances(int)}.
+   *
+   * @return the count; default 1000
+   */
+  public int totalComponentInstances() {
+    return totalComponentInstances;
+  }
+
+  /**
+   * The largest size a component-instance slot may be acquired for; see {@link
+   * Builder#maxComponentInstanceSize(long)}.
+   *
+   * @return bytes; default 1 MiB
+   */
+  public long maxComponentInstanceSize() {
+    return maxComponentInstanceSize;
+  }
+
+  /**
+   * The number of linear memory slots; see {@link Builder#totalMemories(int)}.
+   *
+   * @return the count; default 1000
+   */
+  public int totalMemories() {
+    return totalMemories;
+  }
+
+  /**
+   * The number of table slots; see {@link Builder#totalTables(int)}.
+   *
+   * @return the count; default 1000
+   */
+  public int totalTables() {
+    return totalTables;
+  }
+
+  /**
+   * The most accounted execution stacks live at once; see {@link Builder#totalStacks(int)}.
+   *
+   * @return the count; default 1000
+   */
+  public int totalStacks() {
+    return totalStacks;
+  }
+
+  /**
+   * The most core instances live at once; see {@link Builder#totalCoreInstances(int)}.
+   *
+   * @return the count; default 1000
+   */
+  public int totalCoreInstances() {
+    return totalCoreInstances;
+  }
+
+  /**
+   * The largest estimated per-instance metadata size a module may need; see {@link
+   * Builder#maxCoreInstanceSize(long)}.
+   *
+   * @return bytes; default 1 MiB
+   */
+  public long maxCoreInstanceSize() {
+    return maxCoreInstanceSize;
+  }
+
+  /**
+   * The most tables a module may define; see {@link Builder#maxTablesPerModule(int)}.
+   *
+   * @return the count; default 1
+   */
+  public int maxTablesPerModule() {
+    return maxTablesPerModule;
+  }
+
+  /**
+   * The most elements any pooled table may hold; see {@link Builder#tableElements(int)}.
+   *
+   * @return elements; default 20000
+   */
+  public int tableElements() {
+    return tableElements;
+  }
+
+  /**
+   * The most linear memories a module may define; see {@link Builder#maxMemoriesPerModule(int)}.
+   *
+   * @return the count; default 1
+   */
+  public int maxMemoriesPerModule() {
+    return maxMemoriesPerModule;
+  }
+
+  /**
+   * The largest size any pooled linear memory may reach; see {@link Builder#maxMemorySize(long)}.
+   *
+   * @return bytes; default 4 GiB
+   */
+  public long maxMemorySize() {
+    return maxMemorySize;
+  }
+
+  /**
+   * Whether memory protection keys stripe the memory pool; see {@link
+   * Builder#memoryProtectionKeys(MemoryProtectionKeys)}.
+   *
+   * @return the mode; default {@link MemoryProtectionKeys#DISABLE}
+   */
+  public MemoryProtectionKeys memoryProtectionKeys() {
+    return memoryProtectionKeys;
+  }
+
+  /**
+   * The most protection keys the engine uses; see {@link Builder#maxMemoryProtectionKeys(int)}.
+   *
+   * @return the count; default 16
+   */
+  public int maxMemoryProtectionKeys() {
+    return maxMemoryProtectionKeys;
+  }
+
+  /**
+   * The most GC-heap slots live at once; see {@link Builder#totalGcHeaps(int)}.
+   *
+   * @return the count; default 1000
+   */
+  public int totalGcHeaps() {
+    return totalGcHeaps;
+  }
+
+  /**
+   * Whether {@code other} is a {@code PoolingAllocationConfig} with the same value for every
+   * option.
+   *
+   * @param other the object to compare with
+   * @return {@code true} if every option is equal
+   */
+  @Override
+  public boolean equals(@Nullable Object other) {
+    return other == this || (other instanceof PoolingAllocationConfig that && OPTIONS.equal(this, that));
+  }
+
+  /**
+   * A hash code over every option, consistent with {@link #equals(Object)}.
+   *
+   * @return the hash code
+   */
+  @Override
+  public int hashCode() {
+    return OPTIONS.hash(this);
+  }
+
+  /**
+   * The options that differ from {@link #defaults()}, with units, for example {@code
+   * PoolingAllocationConfig{totalMemories=10, maxMemorySize=64KiB}}; the defaults print as {@code
+   * PoolingAllocationConfig{}}.
+   *
+   * @return the description
+   */
+  @Override
+  public String toString() {
+    return OPTIONS.toString(this, DEFAULTS);
+  }
+
+  /**
+   * Collects options for a {@link PoolingAllocationConfig}.
+   *
+   * <p>Every setter checks its own value at once and throws {@link IllegalArgumentException}
+   * naming the option and the value; rules that relate two options are checked by {@link #build()}.
+   * Setting an option again replaces the earlier value, so that a builder from {@link
+   * PoolingAllocationConfig#toBuilder()} can be changed. {@link #build()} does not change the
+   * builder, which may be reused.
+   *
+   * <p>Not thread-safe: confine a builder to one thread.
+   */
+  public static final class Builder {
+
+    private int maxUnusedWarmSlots = 100;
+    private int decommitBatchSize = 1;
+    private long asyncStackKeepResident = 0;
+    private long linearMemoryKeepResident = 0;
+    private long tableKeepResident = 0;
+    private int totalComponentInstances = 1000;
+    private long maxComponentInstanceSize = MIB;
+    private int totalMemories = 1000;
+    private int totalTables = 1000;
+    private int totalStacks = 1000;
+    private int totalCoreInstances = 1000;
+    private long maxCoreInstanceSize = MIB;
+    private int maxTablesPerModule = 1;
+    private int tableElements = 20_000;
+    private int maxMemoriesPerModule = 1;
+    private long maxMemorySize = 4 * GIB;
+    private MemoryProtectionKeys memoryProtectionKeys = MemoryProtectionKeys.DISABLE;
+    private int maxMemoryProtectionKeys = 16;
+    private int totalGcHeaps = 1000;
+
+    private Builder() {}
+
+    private Builder(PoolingAllocationConfig c) {
+      maxUnusedWarmSlots = c.maxUnusedWarmSlots;
+      decommitBatchSize = c.decommitBatchSize;
+      asyncStackKeepResident = c.asyncStackKeepResident;
+      linearMemoryKeepResident = c.linearMemoryKeepResident;
+      tableKeepResident = c.tableKeepResident;
+      totalComponentInstances = c.totalComponentInstances;
+      maxComponentInstanceSize = c.maxComponentInstanceSize;
+      totalMemories = c.totalMemories;
+      totalTables = c.totalTables;
+      totalStacks = c.totalStacks;
+      totalCoreInstances = c.totalCoreInstances;
+      maxCoreInstanceSize = c.maxCoreInstanceSize;
+      maxTablesPerModule = c.maxTablesPerModule;
+      tableElements = c.tableElements;
+      maxMemoriesPerModule = c.maxMemoriesPerModule;
+      maxMemorySize = c.maxMemorySize;
+      memoryProtectionKeys = c.memoryProtectionKeys;
+      maxMemoryProtectionKeys = c.maxMemoryProtectionKeys;
+      totalGcHeaps = c.totalGcHeaps;
+    }
+
+    /**
+     * Sets how many unused warm slots a pool keeps for their modules before it starts reusing
+     * them for other modules.
+     *
+     * <p>A slot is <em>cold</em> until it is first used and <em>warm</em> afterwards; a warm slot
+     * remembers the module that last used it (its affinity). On Linux a warm slot still has that
+     * module's copy-on-write image mapped and up to {@link #linearMemoryKeepResident(long)} bytes
+     * resident, so reusing it for the same module costs the least, while keeping many of them
+     * costs resident memory. To pick a slot for a new instance the pool:
+     *
+     * <ol>
+     *   <li>takes the most recently freed warm slot affine to the instance's module, if any;
+     *   <li>otherwise, while fewer than this many slots are unused and warm, takes a cold slot
+     *       (lowest index first), or the least recently freed warm slot when no cold one is left;
+     *   <li>otherwise takes the least recently freed warm slot of any module, or a cold slot when
+     *       no warm one is left.
+     * </ol>
+     *
+     * <p>{@code 0} reuses warm slots as aggressively as possible: a cold slot is used only when no
+     * warm slot is free, so the slots ever touched equal the peak number of live memories.
+     * {@link Integer#MAX_VALUE} prefers cold slots, so over time every one of {@link
+     * #totalMemories(int)} slots is touched. The budget applies to each memory pool (each
+     * protection-key stripe has its own). As in Wasmtime, table slots track no affinity.
+     *
+     * @param maxUnusedWarmSlots the count; default 100
+     * @return this builder
+     * @throws IllegalArgumentException if {@code maxUnusedWarmSlots} is negative
+     */
+    public Builder maxUnusedWarmSlots(int maxUnusedWarmSlots) {
+      this.maxUnusedWarmSlots = requireNonNegative("maxUnusedWarmSlots", maxUnusedWarmSlots);
+      return this;
+    }
+
+    /**
+     * Sets how many slot resets the engine gathers before it returns their pages to the operating
+     * system together.
+     *
+     * <p>Closing an instance resets its memory and table slots; beyond the keep-resident prefix
+     * the reset is a decommit ({@code madvise(MADV_DONTNEED)} on Linux). With a batch size above 1
+     * the ranges of several closed instances are queued and issued in one go, which saves system
+     * calls and TLB shootdowns at the price of slots that stay unavailable until their batch is
+     * flushed. When a pool runs out, the engine flushes pending batches and retries before it
+     * throws {@link PoolExhaustedException}, so batching never causes a spurious failure. The
+     * target is not exact: a batch may grow slightly beyond it.
+     *
+     * <p>{@code 1} and {@code 0} both disable batching: every close resets at once. The {@code
+     * impl-portable} backend resets by writing, so batching only delays that work.
+     *
+     * @param decommitBatchSize the number of resets per batch; default 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code decommitBatchSize} is negative
+     */
+    public Builder decommitBatchSize(int decommitBatchSize) {
+      this.decommitBatchSize = requireNonNegative("decommitBatchSize", decommitBatchSize);
+      return this;
+    }
+
+    /**
+     * Sets how many bytes of each accounted execution stack would be reset by writing instead of
+     * being decommitted.
+     *
+     * <p>In Wasmtime this sizes the zeroing of fiber stacks for async execution. Chicory has no
+     * such stacks: it runs WebAssembly on the calling Java thread, whose stack the JVM owns. The
+     * stacks wasmpool accounts (see {@link #totalStacks(int)}) are counters without memory, so this
+     * option is validated and reported but changes nothing.
+     *
+     * @param asyncStackKeepResident bytes; default 0
+     * @return this builder
+     * @throws IllegalArgumentException if {@code asyncStackKeepResident} is negative
+     */
+    public Builder asyncStackKeepResident(long asyncStackKeepResident) {
+      this.asyncStackKeepResident =
+          requireNonNegativeBytes("asyncStackKeepResident", asyncStackKeepResident);
+      return this;
+    }
+
+    /**
+     * Sets how many bytes at the start of each linear memory slot are reset by writing and kept
+     * resident when an instance closes.
+     *
+     * <p>By default the {@code impl-linux} backend resets a closed instance's memory with {@code
+     * madvise(MADV_DONTNEED)}: its pages go back to the kernel, and the next instance faults them
+     * in again (zero pages, or the module's image pages). With this option the first bytes (rounded
+     * up to whole host pages, and never more than the memory's accessible size) are instead reset
+     * by hand, zeroed outside the module's image and copied from the module's data inside it, and
+     * stay resident; only the rest is decommitted. That trades resident memory for fewer page
+     * faults when slots are reused. Each unused warm slot then counts up to this many bytes as
+     * resident in the pool's metrics.
+     *
+     * <p>{@code 0} decommits everything. A value at least {@link #maxMemorySize(long)} never
+     * decommits: every reset writes the accessible memory. Only the {@code impl-linux} backend is
+     * affected; the {@code impl-portable} backend cannot decommit and always resets by writing.
+     *
+     * @param linearMemoryKeepResident bytes; default 0
+     * @return this builder
+     * @throws IllegalArgumentException if {@code linearMemoryKeepResident} is negative
+     */
+    public Builder linearMemoryKeepResident(long linearMemoryKeepResident) {
+      this.linearMemoryKeepResident =
+          requireNonNegativeBytes("linearMemoryKeepResident", linearMemoryKeepResident);
+      return this;
+    }
+
+    /**
+     * Sets how many bytes at the start of each table slot are reset by writing (zeroed) and kept
+     * resident when an instance closes; the rest of the table's storage is decommitted.
+     *
+     * <p>The same trade as {@link #linearMemoryKeepResident(long)}, for tables: a table slot holds
+     * {@link #tableElements(int)} elements of 8 bytes. {@code 0} decommits everything; a value at
+     * least the table slot's size never decommits. Only the {@code impl-linux} backend is
+     * affected; the {@code impl-portable} backend always zeroes by writing.
+     *
+     * @param tableKeepResident bytes; default 0
+     * @return this builder
+     * @throws IllegalArgumentException if {@code tableKeepResident} is negative
+     */
+    public Builder tableKeepResident(long tableKeepResident) {
+      this.tableKeepResident = requireNonNegativeBytes("tableKeepResident", tableKeepResident);
+      return this;
+    }
+
+    /**
+     * Sets the most component-instance slots that may be live at once.
+     *
+     * <p>Chicory and wasmpool have no component model, so no instantiation takes one of these
+     * slots. The limit applies only to an embedder that acquires component-instance slots
+     * through the engine explicitly; acquiring one more than this fails with {@code "maximum
+     * concurrent limit of N for component instances reached"}. No memory is reserved for them.
+     *
+     * @param totalComponentInstances the count; default 1000; {@code 0} forbids acquiring any
+     * @return this builder
+     * @throws IllegalArgumentException if {@code totalComponentInstances} is negative
+     */
+    public Builder totalComponentInstances(int totalComponentInstances) {
+      this.totalComponentInstances =
+          requireNonNegative("totalComponentInstances", totalComponentInstances);
+      return this;
+    }
+
+    /**
+     * Sets the largest size, in bytes, for which a component-instance slot may be acquired.
+     *
+     * <p>As with {@link #totalComponentInstances(int)}, nothing in wasmpool or Chicory acquires
+     * component-instance slots on its own; the size is checked only when an embedder acquires
+     * one through the engine with a declared size. No memory is reserved.
+     *
+     * @param maxComponentInstanceSize bytes; default 1 MiB
+     * @return this builder
+     * @throws IllegalArgumentException if {@code maxComponentInstanceSize} is negative
+     */
+    public Builder maxComponentInstanceSize(long maxComponentInstanceSize) {
+      this.maxComponentInstanceSize =
+          requireNonNegativeBytes("maxComponentInstanceSize", maxComponentInstanceSize);
+      return this;
+    }
+
+    /**
+     * Sets the number of linear memory slots, which is the most linear memories live at once.
+     *
+     * <p>The engine reserves one contiguous region of address space for all of them when it
+     * starts. Each slot takes {@code max(memoryReservation, maxMemorySize) + memoryGuardSize}
+     * bytes of address space (less with protection-key striping), so the default 1000 slots of
+     * about 4 GiB reserve about 3.94 TiB; the engine checks at start that the region fits the
+     * process's address space and says how many slots would fit if it does not. Reserved address
+     * space costs no memory until used. An instantiation beyond the limit fails with {@code
+     * "maximum concurrent limit of N for memory stripe S reached"}.
+     *
+     * @param totalMemories the count; default 1000; {@code 0} admits only modules without memory
+     * @return this builder
+     * @throws IllegalArgumentException if {@code totalMemories} is negative
+     */
+    public Builder totalMemories(int totalMemories) {
+      this.totalMemories = requireNonNegative("totalMemories", totalMemories);
+      return this;
+    }
+
+    /**
+     * Sets the number of table slots, which is the most tables live at once.
+     *
+     * <p>The engine reserves off-heap storage for all of them when it starts: each slot holds
+     * {@link #tableElements(int)} 8-byte elements rounded up to whole host pages (160 KiB for the
+     * defaults, about 156 MiB for 1000 slots), committed only as it is written. An instantiation
+     * beyond the limit fails with {@code "maximum concurrent limit of N for tables reached"}.
+     *
+     * @param totalTables the count; default 1000; {@code 0} admits only modules without tables
+     * @return this builder
+     * @throws IllegalArgumentException if {@code totalTables} is negative
+     */
+    public Builder totalTables(int totalTables) {
+      this.totalTables = requireNonNegative("totalTables", totalTables);
+      return this;
+    }
+
+    /**
+     * Sets the most execution stacks that may be accounted at once.
+     *
+     * <p>Wasmtime allocates a fiber stack per async instance. Chicory runs WebAssembly on the
+     * calling Java thread and wasmpool allocates no stack memory. The engine accounts one stack
+     * per live instance only when the runtime binding asks for one at instantiation, and none
+     * otherwise; asking beyond the limit fails with {@code "maximum concurrent limit of N for
+     * fibers reached"}. Whether a binding asks is part of that binding's documentation.
+     *
+     * @param totalStacks the count; default 1000
+     * @return this builder
+     * @throws IllegalArgumentException if {@code totalStacks} is negative
+     */
+    public Builder totalStacks(int totalStacks) {
+      this.totalStacks = requireNonNegative("totalStacks", totalStacks);
+      return this;
+    }
+
+    /**
+     * Sets the most core (module) instances live at once.
+     *
+     * <p>Every instantiation takes one instance slot, whether or not the module has memories or
+     * tables, and gives it back on close. The slot carries no reserved memory in wasmpool (Chicory
+     * keeps instance state on the Java heap); it bounds concurrency. One more fails with {@code
+     * "maximum concurrent limit of N for core instances reached"}.
+     *
+     * @param totalCoreInstances the count; default 1000; {@code 0} forbids every instantiation
+     * @return this builder
+     * @throws IllegalArgumentException if {@code totalCoreInstances} is negative
+     */
+    public Builder totalCoreInstances(int totalCoreInstances) {
+      this.totalCoreInstances = requireNonNegative("totalCoreInstances", totalCoreInstances);
+      return this;
+    }
+
+    /**
+     * Sets the largest estimated per-instance metadata size, in bytes, that a module may need.
+     *
+     * <p>When a module is loaded the runtime binding estimates the bookkeeping one instance of it
+     * needs (functions, globals, memories, tables, types; see {@link
+     * ModuleDescriptor#instanceSize()}). A module whose estimate exceeds this limit is rejected at
+     * load with {@code "instance allocation for this module requires N bytes which exceeds the
+     * configured maximum of M bytes"} followed by the largest parts. The check bounds the size of
+     * modules admitted to the pool; wasmpool reserves no memory for it, as Chicory keeps instance
+     * state on the Java heap.
+     *
+     * @param maxCoreInstanceSize bytes; default 1 MiB
+     * @return this builder
+     * @throws IllegalArgumentException if {@code maxCoreInstanceSize} is negative
+     */
+    public Builder maxCoreInstanceSize(long maxCoreInstanceSize) {
+      this.maxCoreInstanceSize =
+          requireNonNegativeBytes("maxCoreInstanceSize", maxCoreInstanceSize);
+      return this;
+    }
+
+    /**
+     * Sets the most tables a module may define (imported tables do not count).
+     *
+     * <p>A module that defines more is rejected at load with {@code "defined tables count of N
+     * exceeds the per-instance limit of M"}.
+     *
+     * @param maxTablesPerModule the count; default 1; {@code 0} admits only modules without
+     *     defined tables
+     * @return this builder
+     * @throws IllegalArgumentException if {@code maxTablesPerModule} is negative
+     */
+    public Builder maxTablesPerModule(int maxTablesPerModule) {
+      this.maxTablesPerModule = requireNonNegative("maxTablesPerModule", maxTablesPerModule);
+      return this;
+    }
+
+    /**
+     * Sets the most elements any pooled table may hold, which sizes every table slot.
+     *
+     * <p>A module whose table has a larger minimum is rejected at load with {@code "table index I
+     * has a minimum element size of N which exceeds the limit of M"}. A table whose declared
+     * maximum is larger or absent may grow up to this many elements; {@code table.grow} beyond
+     * fails with -1. Each slot reserves 8 bytes per element.
+     *
+     * @param tableElements elements; default 20000
+     * @return this builder
+     * @throws IllegalArgumentException if {@code tableElements} is negative
+     */
+    public Builder tableElements(int tableElements) {
+      this.tableElements = requireNonNegative("tableElements", tableElements);
+      return this;
+    }
+
+    /**
+     * Sets the most linear memories a module may define (imported memories do not count).
+     *
+     * <p>A module that defines more is rejected at load with {@code "defined memories count of N
+     * exceeds the per-instance limit of M"}. Each defined memory takes its own memory slot.
+     *
+     * @param maxMemoriesPerModule the count; default 1; {@code 0} admits only modules without
+     *     defined memories
+     * @return this builder
+     * @throws IllegalArgumentException if {@code maxMemoriesPerModule} is negative
+     */
+    public Builder maxMemoriesPerModule(int maxMemoriesPerModule) {
+      this.maxMemoriesPerModule = requireNonNegative("maxMemoriesPerModule", maxMemoriesPerModule);
+      return this;
+    }
+
+    /**
+     * Sets the largest size, in bytes, that any pooled linear memory may reach.
+     *
+     * <p>A module whose memory has a larger minimum is rejected at load ({@code "memory has a
+     * minimum byte size of N which exceeds the limit of 0x... bytes"}). A memory whose declared
+     * maximum is larger or absent may grow up to this size; {@code memory.grow} beyond returns
+     * -1. Chicory itself caps memories at 32767 pages (just under 2 GiB), so under the Chicory
+     * binding a memory never grows beyond that whatever this value.
+     *
+     * <p>It must not exceed {@link EngineConfig#memoryReservation()}, which the engine checks when
+     * the {@link EngineConfig} is built. A smaller value lets protection-key striping pack more
+     * memories in the same address space (see {@link
+     * #memoryProtectionKeys(MemoryProtectionKeys)}); {@code 0} admits only memories of size zero.
+     *
+     * @param maxMemorySize bytes; default 4 GiB
+     * @return this builder
+     * @throws IllegalArgumentException if {@code maxMemorySize} is negative
+     */
+    public Builder maxMemorySize(long maxMemorySize) {
+      this.maxMemorySize = requireNonNegativeBytes("maxMemorySize", maxMemorySize);
+      return this;
+    }
+
+    /**
+     * Sets whether memory protection keys (MPK) stripe the memory pool.
+     *
+     * <p>With keys, consecutive slots are coloured with different keys and a running instance can
+     * touch only its own key's slots, so a slot's neighbours act as its guard region and slots can
+     * be packed closer: with a {@link #maxMemorySize(long)} of 128 MiB and 15 keys, the default
+     * 1000 slots need about 0.27 TiB instead of 3.94 TiB. Striping needs a non-zero guard size and
+     * at least two keys.
+     *
+     * <p>Keys exist only on x86-64 Linux with PKU hardware and kernel support, through the {@code
+     * impl-linux} backend. {@link MemoryProtectionKeys#AUTO} uses them when available; {@link
+     * MemoryProtectionKeys#ENABLE} makes engine creation fail with {@code "mpk is disabled on this
+     * system"} when they are not. Experimental.
+     *
+     * @param memoryProtectionKeys the mode; default {@link MemoryProtectionKeys#DISABLE}
+     * @return this builder
+     * @throws NullPointerException if {@code memoryProtectionKeys} is {@code null}
+     */
+    public Builder memoryProtectionKeys(MemoryProtectionKeys memoryProtectionKeys) {
+      this.memoryProtectionKeys = Objects.requireNonNull(memoryProtectionKeys, "memoryProtectionKeys");
+      return this;
+    }
+
+    /**
+     * Sets the most memory protection keys the engine uses, which bounds the number of stripes.
+     *
+     * <p>Applies only when {@link #memoryProtectionKeys(MemoryProtectionKeys)} is not {@link
+     * MemoryProtectionKeys#DISABLE}. Hardware offers 15 usable keys; a larger value has no further
+     * effect, and {@code 1} means no striping (one key colours nothing). Keys are allocated once
+     * per process and shared by every engine, so this also bounds what later engines can get.
+     * {@code 0} is rejected: to use no keys, disable them.
+     *
+     * @param maxMemoryProtectionKeys the count; default 16
+     * @return this builder
+     * @throws IllegalArgumentException if {@code maxMemoryProtectionKeys} is not positive
+     */
+    public Builder maxMemoryProtectionKeys(int maxMemoryProtectionKeys) {
+      this.maxMemoryProtectionKeys =
+          requirePositive("maxMemoryProtectionKeys", maxMemoryProtectionKeys);
+      return this;
+    }
+
+    /**
+     * Sets the most GC-heap slots that may be live at once.
+     *
+     * <p>Chicory has no WebAssembly GC heaps (GC objects, where supported, live on the Java heap),
+     * so no instantiation takes one of these slots. The limit applies only to an embedder or
+     * binding that acquires GC-heap slots through the engine explicitly; one more fails with
+     * {@code "maximum concurrent limit of N for GC heaps reached"}. No memory is reserved.
+     *
+     * @param totalGcHeaps the count; default 1000
+     * @return this builder
+     * @throws IllegalArgumentException if {@code totalGcHeaps} is negative
+     */
+    public Builder totalGcHeaps(int totalGcHeaps) {
+      this.totalGcHeaps = requireNonNegative("totalGcHeaps", totalGcHeaps);
+      return this;
+    }
+
+    /**
+     * Checks the rules that relate options and creates the configuration. The builder is left
+     * unchanged.
+     *
+     * <p>The table pool, {@code totalTables * tableElements * 8} bytes, must be representable in
+     * a {@code long}.
+     *
+     * @return the configuration
+     * @throws IllegalArgumentException {@code "totalTables must be at most N when tableElements
+     *     is M (was T)"} if the table pool's size overflows
+     */
+    public PoolingAllocationConfig build() {
+      long slotBytes = TABLE_ELEMENT_BYTES * tableElements;
+      if (slotBytes > 0 && totalTables > Long.MAX_VALUE / slotBytes) {
+        throw new IllegalArgumentException(
+            "totalTables must be at most "
+                + Long.MAX_VALUE / slotBytes
+                + " when tableElements is "
+                + tableElements
+                + " (was "
+                + totalTables
+                + ")");
+      }
+      return new PoolingAllocationConfig(this);
+    }
+  }
+}
