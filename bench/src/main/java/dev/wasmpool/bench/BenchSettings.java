@@ -1,0 +1,28 @@
+package dev.wasmpool.bench;
+
+/**
+ * The JMH settings every benchmark of the suite shares, chosen so that the whole suite (about 80
+ * benchmark runs, each in its own JVM) takes less than ten minutes on a two-core machine.
+ */
+final class BenchSettings {
+
+  /** Warm-up iterations per run. */
+  static final int WARMUP_ITERATIONS = 3;
+
+  /** Length of one warm-up iteration. */
+  static final int WARMUP_MILLIS = 400;
+
+  /** Measured iterations per run; the report takes their median. */
+  static final int ITERATIONS = 5;
+
+  /** Length of one measured iteration. */
+  static final int ITERATION_MILLIS = 500;
+
+  /** The bench runs on the class path; impl-linux and the engine's views need native access. */
+  static final String NATIVE_ACCESS = "--enable-native-access=ALL-UNNAMED";
+
+  /** A fixed heap, large enough for Chicory's 4096-page memories (256 MiB per instance). */
+  static final String HEAP = "-Xmx3g";
+
+  private BenchSettings() {}
+}
