@@ -1,0 +1,423 @@
+package dev.wasmpool.api.internal.index;
+
+import dev.wasmpool.api.internal.index.SlotLinks.SlotList;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * Chooses pool slots with module affinity and a budget of unused warm slots.
+ *
+ * <p>Every slot is in exactly one state: <em>used</em> (handed out, remembering the {@link
+ * AffinityKey} it was taken for, or none), <em>unused cold</em> (never handed out) or <em>unused
+ * warm</em> (freed, with its affinity and the bytes it still has resident). {@link
+ * #alloc(AffinityKey)} picks, in order:
+ *
+ * <ol>
+ *   <li>the most recently freed warm slot affine to the key;
+ *   <li>if fewer than {@code maxUnusedWarmSlots} slots are warm: the lowest cold slot, else the
+ *       least recently freed warm slot;
+ *   <li>otherwise: the least recently freed warm slot of any affinity, else the lowest cold slot.
+ * </ol>
+ *
+ * <p>Cold slots are handed out in ascending index order and a freed slot never becomes cold again,
+ * so the set of slots ever touched is always a prefix {@code 0 .. n-1}. {@link
+ * #allocAffineAndClearAffinity(AffinityKey)} serves module unloading: it hands out only slots
+ * affine to the key, without affinity, so that the caller can remove the module's image from each
+ * and {@link #free(int, long) free} it back (warm, no affinity, most recently used).
+ *
+ * <p>Every operation is O(1) (one hash lookup for the affinity list). Thread-safe: one lock guards
+ * all state and is held only for the list updates, never while the caller touches memory.
+ */
+public final class IndexAllocator {
+
+  /*
+   * Concurrency:
+   *   One lock guards every field below `lock`. Critical sections are a few array writes and at
+   *   most one HashMap operation. The allocator is not sharded: wasmpool targets small machines
+   *   (2 cores in CI), where one uncontended lock costs less than walking shards. Sharding by
+   *   home shard per thread, as Wasmtime does above 128 slots, can come later behind this API.
+   *
+   * Layout:
+   *   warm list (oldest at head):  head -> s4 <-> s0 <-> s7 <-> s2 <- tail
+   *   affine list of key K:        head -> s0 <-> s2 <- tail        (subset of warm, same order)
+   *   cold slots:                  nextCold .. capacity-1
+   *   Both kinds of list are threaded through int link arrays (SlotLinks), one pair per kind.
+   *
+   * Failure:
+   *   Misuse (freeing a slot that is not used, an index out of range) throws before any state
+   *   changes, so the allocator stays consistent.
+   */
+
+  private static final byte USED = 0;
+  private static final byte COLD = 1;
+  private static final byte WARM = 2;
+
+  private final int capacity;
+  private final int maxUnusedWarmSlots;
+
+  private final Object lock = new Object();
+
+  /** Each slot's state; slots at or above {@link #nextCold} are {@link #COLD}. Guarded by lock. */
+  private final byte[] state;
+
+  /** The affinity of each used or warm slot; {@code null} for cold and affinity-less slots. */
+  private final @Nullable AffinityKey[] affinity;
+
+  /** Resident bytes of each warm slot as reported by {@link #free}; 0 for other slots. */
+  private final long[] bytesResident;
+
+  /** Links of the warm list. Guarded by lock. */
+  private final SlotLinks warmLinks;
+
+  /** Links of the per-affinity lists. Guarded by lock. */
+  private final SlotLinks affineLinks;
+
+  /** Unused warm slots, least recently freed at the head. Guarded by lock. */
+  private final SlotList warm = new SlotList();
+
+  /** The warm slots of each affinity, least recently freed at the head; no empty lists. */
+  private final Map<AffinityKey, SlotList> affine = new HashMap<>();
+
+  /** The lowest cold slot; equals {@link #capacity} when none is left. Guarded by lock. */
+  private int nextCold;
+
+  /** The number of used slots. Guarded by lock. */
+  private int live;
+
+  /** The sum of {@link #bytesResident} over warm slots. Guarded by lock. */
+  private long unusedBytesResident;
+
+  /**
+   * An allocator with every slot cold.
+   *
+   * @param capacity the number of slots
+   * @param maxUnusedWarmSlots the warm budget: how many unused warm slots may accumulate before
+   *     warm slots of other affinities are preferred over cold ones
+   * @throws IllegalArgumentException if either argument is negative
+   */
+  public IndexAllocator(int capacity, int maxUnusedWarmSlots) {
+    if (capacity < 0) {
+      throw new IllegalArgumentException("capacity must not be negative (was " + capacity + ")");
+    }
+    if (maxUnusedWarmSlots < 0) {
+      throw new IllegalArgumentException(
+          "maxUnusedWarmSlots must not be negative (was " + maxUnusedWarmSlots + ")");
+    }
+    this.capacity = capacity;
+    this.maxUnusedWarmSlots = maxUnusedWarmSlots;
+    this.state = new byte[capacity];
+    Arrays.fill(state, COLD);
+    this.affinity = new @Nullable AffinityKey[capacity];
+    this.bytesResident = new long[capacity];
+    this.warmLinks = new SlotLinks(capacity);
+    this.affineLinks = new SlotLinks(capacity);
+  }
+
+  /**
+   * The number of slots.
+   *
+   * @return the capacity given to the constructor
+   */
+  public int capacity() {
+    return capacity;
+  }
+
+  /**
+   * Takes a slot for an instance, preferring one affine to {@code affinity}; the slot becomes used
+   * and remembers {@code affinity}.
+   *
+   * @param affinity the module memory the slot is for, or {@code null} for no affinity (no affine
+   *     slot is sought and the slot returns warm without affinity)
+   * @return slot index, or -1 when every slot is in use
+   */
+  public int alloc(@Nullable AffinityKey affinity) {
+    synchronized (lock) {
+      int slot = affinity == null ? SlotLinks.NONE : pickAffine(affinity);
+      if (slot == SlotLinks.NONE) {
+        if (warm.size < maxUnusedWarmSlots) {
+          slot = pickCold();
+          if (slot == SlotLinks.NONE) {
+            slot = pickWarm();
+          }
+        } else {
+          slot = pickWarm();
+          if (slot == SlotLinks.NONE) {
+            slot = pickCold();
+          }
+        }
+      }
+      if (slot != SlotLinks.NONE) {
+        markUsed(slot, affinity);
+      }
+      return slot;
+    }
+  }
+
+  /**
+   * Takes an unused slot affine to {@code key}, the most recently freed first, and forgets its
+   * affinity; used to purge a module's slots when the module is unloaded. The caller removes the
+   * module's data from the slot and then {@link #free(int, long) frees} it, after which it is warm
+   * with no affinity. Slots of {@code key} that are in use are not returned.
+   *
+   * @param key the module memory being purged
+   * @return an unused slot affine to key, now Used without affinity; -1 if none
+   */
+  public int allocAffineAndClearAffinity(AffinityKey key) {
+    Objects.requireNonNull(key, "key");
+    synchronized (lock) {
+      int slot = pickAffine(key);
+      if (slot != SlotLinks.NONE) {
+        markUsed(slot, null);
+      }
+      return slot;
+    }
+  }
+
+  /**
+   * Returns a used slot: it becomes the most recently freed warm slot, affine to the key it was
+   * allocated with (if any).
+   *
+   * @param slot the slot, which must be in use
+   * @param bytesResident how many bytes of the slot's memory stay resident after its reset
+   * @throws IndexOutOfBoundsException if {@code slot} is not in {@code [0, capacity)}
+   * @throws IllegalArgumentException if {@code bytesResident} is negative
+   * @throws IllegalStateException if the slot is not in use (for example freed twice)
+   */
+  public void free(int slot, long bytesResident) {
+    Objects.checkIndex(slot, capacity);
+    if (bytesResident < 0) {
+      throw new IllegalArgumentException(
+          "bytesResident must not be negative (was " + bytesResident + ")");
+    }
+    synchronized (lock) {
+      if (state[slot] != USED) {
+        throw new IllegalStateException(
+            "slot " + slot + " is not in use (it is " + stateName(state[slot]) + ")");
+      }
+      live--;
+      state[slot] = WARM;
+      this.bytesResident[slot] = bytesResident;
+      unusedBytesResident += bytesResident;
+      warmLinks.append(warm, slot);
+      AffinityKey key = affinity[slot];
+      if (key != null) {
+        SlotList list = affine.get(key);
+        if (list == null) {
+          list = new SlotList();
+          affine.put(key, list);
+        }
+        affineLinks.append(list, slot);
+      }
+    }
+  }
+
+  /**
+   * The number of used slots.
+   *
+   * @return slots handed out and not yet freed
+   */
+  public int liveSlots() {
+    synchronized (lock) {
+      return live;
+    }
+  }
+
+  /**
+   * The number of unused warm slots.
+   *
+   * @return slots freed and not taken again
+   */
+  public int unusedWarmSlots() {
+    synchronized (lock) {
+      return warm.size;
+    }
+  }
+
+  /**
+   * The bytes the unused warm slots still have resident, as reported to {@link #free(int, long)}.
+   *
+   * @return the sum over unused warm slots
+   */
+  public long unusedBytesResident() {
+    synchronized (lock) {
+      return unusedBytesResident;
+    }
+  }
+
+  /**
+   * The affinity of an unused warm slot.
+   *
+   * @param slot the slot
+   * @return the key the slot is affine to if it is unused and warm; {@code null} if it is used,
+   *     cold, or warm without affinity
+   * @throws IndexOutOfBoundsException if {@code slot} is not in {@code [0, capacity)}
+   */
+  public @Nullable AffinityKey affinityOf(int slot) {
+    Objects.checkIndex(slot, capacity);
+    synchronized (lock) {
+      return state[slot] == WARM ? affinity[slot] : null;
+    }
+  }
+
+  /** Takes the most recently freed warm slot affine to {@code key}, or returns NONE. */
+  private int pickAffine(AffinityKey key) {
+    SlotList list = affine.get(key);
+    if (list == null) {
+      return SlotLinks.NONE;
+    }
+    int slot = list.tail;
+    unlinkWarm(slot);
+    return slot;
+  }
+
+  /** Takes the least recently freed warm slot, or returns NONE. */
+  private int pickWarm() {
+    int slot = warm.head;
+    if (slot != SlotLinks.NONE) {
+      unlinkWarm(slot);
+    }
+    return slot;
+  }
+
+  /** Takes the lowest cold slot, or returns NONE. */
+  private int pickCold() {
+    if (nextCold == capacity) {
+      return SlotLinks.NONE;
+    }
+    assert state[nextCold] == COLD : "slot " + nextCold + " below the cold bump pointer";
+    return nextCold++;
+  }
+
+  /** Removes a warm slot from the warm list and its affinity list and forgets its bytes. */
+  private void unlinkWarm(int slot) {
+    assert state[slot] == WARM : "slot " + slot + " is " + stateName(state[slot]) + ", not warm";
+    warmLinks.remove(warm, slot);
+    AffinityKey key = affinity[slot];
+    if (key != null) {
+      SlotList list = affine.get(key);
+      if (list == null) {
+        throw new AssertionError("warm slot " + slot + " missing from the list of " + key);
+      }
+      affineLinks.remove(list, slot);
+      if (list.isEmpty()) {
+        affine.remove(key);
+      }
+    }
+    unusedBytesResident -= bytesResident[slot];
+    bytesResident[slot] = 0;
+  }
+
+  private void markUsed(int slot, @Nullable AffinityKey key) {
+    state[slot] = USED;
+    affinity[slot] = key;
+    live++;
+  }
+
+  private static String stateName(byte state) {
+    return switch (state) {
+      case USED -> "used";
+      case COLD -> "unused cold";
+      default -> "unused warm";
+    };
+  }
+
+  /**
+   * The unused warm slots, least recently freed first (for tests).
+   *
+   * @return a snapshot of the warm list
+   */
+  List<Integer> warmSlotsOldestFirst() {
+    synchronized (lock) {
+      List<Integer> slots = new ArrayList<>(warm.size);
+      for (int s = warm.head; s != SlotLinks.NONE; s = warmLinks.next(s)) {
+        slots.add(s);
+      }
+      return slots;
+    }
+  }
+
+  /**
+   * Checks every invariant of the allocator's state (for tests): each slot is in exactly one
+   * state, the lists hold exactly the warm slots in a consistent order, counts add up to the
+   * capacity and resident bytes sum to {@link #unusedBytesResident()}.
+   *
+   * @throws AssertionError describing the first violated invariant
+   */
+  void checkInvariants() {
+    synchronized (lock) {
+      int used = 0;
+      int warmCount = 0;
+      int cold = 0;
+      int affineWarm = 0;
+      long bytes = 0;
+      for (int s = 0; s < capacity; s++) {
+        switch (state[s]) {
+          case USED -> used++;
+          case WARM -> {
+            warmCount++;
+            bytes += bytesResident[s];
+            if (affinity[s] != null) {
+              affineWarm++;
+            }
+          }
+          case COLD -> {
+            cold++;
+            require(affinity[s] == null, "cold slot " + s + " has an affinity");
+          }
+          default -> throw new AssertionError("slot " + s + " has state " + state[s]);
+        }
+        require((s >= nextCold) == (state[s] == COLD), "slot " + s + " vs cold pointer " + nextCold);
+        require(state[s] == WARM || bytesResident[s] == 0, "non-warm slot " + s + " has bytes");
+      }
+      require(used == live, "used " + used + " != live " + live);
+      require(warmCount == warm.size, "warm " + warmCount + " != list size " + warm.size);
+      require(cold == capacity - nextCold, "cold " + cold + " != " + (capacity - nextCold));
+      require(used + warmCount + cold == capacity, "states do not add up to " + capacity);
+      require(bytes == unusedBytesResident, "bytes " + bytes + " != " + unusedBytesResident);
+
+      int[] position = new int[capacity];
+      checkList(warm, warmLinks, position, "warm list");
+      int listed = 0;
+      for (Map.Entry<AffinityKey, SlotList> entry : affine.entrySet()) {
+        SlotList list = entry.getValue();
+        require(!list.isEmpty(), "empty list kept for " + entry.getKey());
+        int last = -1;
+        for (int s = list.head; s != SlotLinks.NONE; s = affineLinks.next(s)) {
+          require(state[s] == WARM, "slot " + s + " in the list of " + entry.getKey() + " not warm");
+          require(Objects.equals(entry.getKey(), affinity[s]), "slot " + s + " in the wrong affine list");
+          require(position[s] > last, "affine list of " + entry.getKey() + " out of warm order");
+          last = position[s];
+        }
+        checkList(list, affineLinks, new int[capacity], "affine list of " + entry.getKey());
+        listed += list.size;
+      }
+      require(listed == affineWarm, "affine lists hold " + listed + " != " + affineWarm);
+    }
+  }
+
+  /** Walks a list both ways, checking links, size and membership; records each slot's position. */
+  private void checkList(SlotList list, SlotLinks links, int[] position, String name) {
+    int count = 0;
+    int previous = SlotLinks.NONE;
+    for (int s = list.head; s != SlotLinks.NONE; s = links.next(s)) {
+      require(count < list.size, name + " is longer than its size " + list.size);
+      require(state[s] == WARM, name + " holds slot " + s + " which is not warm");
+      require(links.prev(s) == previous, name + " has a broken back link at " + s);
+      position[s] = count++;
+      previous = s;
+    }
+    require(count == list.size, name + " has " + count + " slots, size says " + list.size);
+    require(list.tail == previous, name + " tail " + list.tail + " != last " + previous);
+  }
+
+  private static void require(boolean condition, String message) {
+    if (!condition) {
+      throw new AssertionError(message);
+    }
+  }
+}

@@ -1,0 +1,145 @@
+package dev.wasmpool.api.internal.layout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.wasmpool.api.EngineConfig;
+import dev.wasmpool.api.PoolingAllocationConfig;
+import dev.wasmpool.api.AllocationStrategy;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+
+class AddressSpaceTest {
+
+  private static final long PAGE = 4096;
+  private static final long SPACE = 1L << 47;
+
+  private static SlabLayout defaultLayoutWith(int totalMemories) {
+    EngineConfig config =
+        EngineConfig.builder()
+            .allocationStrategy(
+                AllocationStrategy.pooling(
+                    PoolingAllocationConfig.builder().totalMemories(totalMemories).build()))
+            .build();
+    return SlabLayout.calculate(SlabConstraints.of(config, 0, PAGE));
+  }
+
+  /* ---- address space ---- */
+
+  @Test
+  void checkFits_tooManyDefaultSlots_saysHowManyFit() {
+    SlabLayout layout = defaultLayoutWith(40_000);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> AddressSpace.checkFits(layout, 0, SPACE, OptionalLong.empty()));
+    assertEquals(
+        "totalMemories must be at most 32513 for the memory pool to fit in 140737488355328 bytes"
+            + " (128.00 TiB) of address space (was 40000): each slot takes 4328521728 bytes (4.03"
+            + " GiB) (memoryReservation or maxMemorySize, plus memoryGuardSize), 173140902674432"
+            + " bytes (157.47 TiB) in all; lower totalMemories, memoryReservation or"
+            + " memoryGuardSize",
+        e.getMessage());
+  }
+
+  @Test
+  void checkFits_theAnnouncedCountFits_oneMoreDoesNot() {
+    AddressSpace.checkFits(defaultLayoutWith(32_513), 0, SPACE, OptionalLong.empty());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> AddressSpace.checkFits(defaultLayoutWith(32_514), 0, SPACE, OptionalLong.empty()));
+  }
+
+  @Test
+  void checkFits_guardsAloneExceedTheSpace_nothingFits() {
+    SlabLayout layout = new SlabLayout(1, PAGE, 1L << 40, 1L << 40, 1);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> AddressSpace.checkFits(layout, 0, 1L << 40, OptionalLong.empty()));
+    assertTrue(e.getMessage().startsWith("totalMemories must be at most 0 "), e.getMessage());
+  }
+
+  /* ---- mapping count ---- */
+
+  @Test
+  void checkFits_tooManyMappings_namesTheLimit() {
+    SlabLayout layout = defaultLayoutWith(1000);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> AddressSpace.checkFits(layout, 4000, SPACE, OptionalLong.of(3000)));
+    assertEquals(
+        "totalMemories must be at most 750 for the memory pool's mappings to fit"
+            + " vm.max_map_count=3000 (was 1000): the pool may need 4000 mappings, about 4 per"
+            + " slot; lower totalMemories or raise vm.max_map_count",
+        e.getMessage());
+    AddressSpace.checkFits(defaultLayoutWith(750), 3000, SPACE, OptionalLong.of(3000));
+  }
+
+  @Test
+  void checkFits_unknownMappingLimit_checksOnlyTheSpace() {
+    AddressSpace.checkFits(defaultLayoutWith(1000), Long.MAX_VALUE, SPACE, OptionalLong.empty());
+  }
+
+  @Test
+  void checkFits_invalidArguments_throw() {
+    SlabLayout layout = defaultLayoutWith(1);
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> AddressSpace.checkFits(layout, -1, SPACE, OptionalLong.empty()));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> AddressSpace.checkFits(layout, 0, 0, OptionalLong.empty()));
+  }
+
+  /* ---- the running system ---- */
+
+  @Test
+  @EnabledOnOs(value = OS.LINUX, architectures = {"amd64", "x86_64"})
+  void userAddressSpaceBytes_x86_64Linux_is128TiB() {
+    long highestEnd = AddressSpace.highestUserMappingEnd();
+    assertTrue(highestEnd > 1L << 46, "maps were read: highest end 0x" + Long.toHexString(highestEnd));
+    assertEquals(1L << 47, AddressSpace.userAddressSpaceBytes());
+  }
+
+  @Test
+  @EnabledOnOs(OS.LINUX)
+  void maxMapCount_linux_isReadable() {
+    OptionalLong count = AddressSpace.maxMapCount();
+    assertTrue(count.isPresent());
+    // The kernel's default is 65530; only a deliberate setting or a partial read gives far less.
+    assertTrue(count.getAsLong() >= 1000, "max_map_count " + count);
+  }
+
+  @Test
+  @EnabledOnOs(OS.LINUX)
+  void checkFits_defaultsFitThisMachine() {
+    AddressSpace.checkFits(
+        defaultLayoutWith(1000), 4000, AddressSpace.userAddressSpaceBytes(), AddressSpace.maxMapCount());
+  }
+
+  @Test
+  void userMappingEnd_parsesMapsLines() {
+    assertEquals(
+        0x7ffd1235b000L,
+        AddressSpace.userMappingEnd(
+            "7ffd1233a000-7ffd1235b000 rw-p 00000000 00:00 0                          [stack]"));
+    assertEquals(
+        0,
+        AddressSpace.userMappingEnd(
+            "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]"));
+    assertEquals(0, AddressSpace.userMappingEnd("garbage"));
+    assertEquals(1L << 47, AddressSpace.roundUpToPowerOfTwo(0x7ffd1235b000L));
+    assertEquals(1L << 39, AddressSpace.roundUpToPowerOfTwo(1L << 39));
+  }
+
+  @Test
+  void describe_bytes() {
+    assertEquals("1000 bytes", AddressSpace.describe(1000));
+    assertEquals("1536 bytes (1.50 KiB)", AddressSpace.describe(1536));
+  }
+}
