@@ -93,7 +93,7 @@ final class RangeMap<V extends Object> {
     Map.Entry<Long, Span<V>> floor = spans.floorEntry(start);
     long from = floor != null && floor.getValue().end() > start ? floor.getKey() : start;
     NavigableMap<Long, Span<V>> overlapping = spans.subMap(from, true, end, false);
-    List<Map.Entry<Long, Span<V>>> cut = new ArrayList<>(overlapping.entrySet());
+    List<Map.Entry<Long, Span<V>>> cut = snapshot(overlapping);
     overlapping.clear();
     for (Map.Entry<Long, Span<V>> entry : cut) {
       long s = entry.getKey();
@@ -181,12 +181,24 @@ final class RangeMap<V extends Object> {
     Map.Entry<Long, Span<V>> floor = spans.floorEntry(start);
     long from = floor != null && floor.getValue().end() > start ? floor.getKey() : start;
     // Copied first: the consumer may change the map.
-    List<Map.Entry<Long, Span<V>>> parts =
-        new ArrayList<>(spans.subMap(from, true, end, false).entrySet());
+    List<Map.Entry<Long, Span<V>>> parts = snapshot(spans.subMap(from, true, end, false));
     for (Map.Entry<Long, Span<V>> entry : parts) {
       Span<V> span = entry.getValue();
       consumer.accept(Math.max(start, entry.getKey()), Math.min(end, span.end()), span.value());
     }
+  }
+
+  /**
+   * Copies the entries of a view. A TreeMap's own entries must not be kept across a removal: the
+   * map may reuse a deleted entry's node for its successor, changing the saved entry's key.
+   */
+  private static <V extends Object> List<Map.Entry<Long, Span<V>>> snapshot(
+      NavigableMap<Long, Span<V>> view) {
+    List<Map.Entry<Long, Span<V>>> copy = new ArrayList<>(view.size());
+    for (Map.Entry<Long, Span<V>> entry : view.entrySet()) {
+      copy.add(Map.entry(entry.getKey(), entry.getValue()));
+    }
+    return copy;
   }
 
   /**
