@@ -30,10 +30,12 @@ public interface Engine extends AutoCloseable {
    *
    * @param config the configuration
    * @return the engine, owned by the caller, who closes it
-   * @throws IllegalStateException if no backend can run here, the configuration asks for protection
-   *     keys this system lacks ({@code "mpk is disabled on this system"}), the pools do not fit in
-   *     the address space or the backend refuses the reservation ({@code "failed to create memory
-   *     pool mapping"})
+   * @throws IllegalStateException if no backend can run here (the message lists the providers
+   *     found), the configuration asks for protection keys this system lacks ({@code "mpk is
+   *     disabled on this system"}), or the backend refuses a pool's reservation ({@code "failed to
+   *     create memory pool mapping: ..."})
+   * @throws IllegalArgumentException if the memory pool does not fit the address space or {@code
+   *     vm.max_map_count} (the message names {@code totalMemories} and how many would fit)
    */
   static Engine create(EngineConfig config) {
     return Engines.create(config);

@@ -6,6 +6,11 @@ import java.util.List;
  * The pooled resources of one instance: an instance slot, its memories and its tables. Closing it
  * resets the slots and returns them to the pools; every segment handed out becomes unusable.
  *
+ * <p>Every segment it hands out is bound to a shared {@link java.lang.foreign.Arena} owned by the
+ * allocation. {@link #close()} closes that arena first, so that any later access through a kept
+ * segment throws {@link IllegalStateException}, and only then resets the slots for their next
+ * tenant.
+ *
  * <p>Thread-safe; {@link #close()} is idempotent.
  */
 public interface InstanceAllocation extends AutoCloseable {
@@ -38,7 +43,13 @@ public interface InstanceAllocation extends AutoCloseable {
    */
   boolean isClosed();
 
-  /** Resets the slots and returns them to the pools. Later calls do nothing. */
+  /**
+   * Closes the allocation's arena, then resets the slots and returns them to the pools. Later
+   * calls do nothing. If the module was closed meanwhile, its image is removed from the slots.
+   *
+   * @throws IllegalStateException if a segment of this allocation is in use by a native call on
+   *     another thread (the arena cannot close); the allocation then stays open
+   */
   @Override
   void close();
 }

@@ -21,7 +21,11 @@ public interface LinearMemory {
    * The accessible bytes of this memory: exactly {@link #pages()} pages. The segment belongs to
    * the allocation: once it is closed every access through this segment (or any slice of it)
    * throws {@link IllegalStateException}, so a stale handle never reaches the slot's next tenant.
-   * After {@link #grow(long)} a new, larger segment is returned; the old one stays valid.
+   *
+   * <p>After {@link #grow(long)} call this again: the new segment covers the new size. The old one
+   * stays valid for its own size until the allocation closes, but on a backend without virtual
+   * reservations (the portable one) the memory may have moved, so writes through the old segment
+   * are not seen through the new one. Never cache the segment across a growth.
    *
    * @return the segment
    * @throws IllegalStateException if the allocation was closed
@@ -36,26 +40,34 @@ public interface LinearMemory {
   long pages();
 
   /**
-   * The size this memory may grow to: the least of its declared maximum, the engine's {@code
-   * maxMemorySize} and the runtime's limit, in pages.
+   * The size this memory may grow to, in pages: with the pooling strategy the least of its
+   * declared maximum, {@code maxMemorySize / 65536} and 65536; with the on-demand strategy the
+   * least of its declared maximum (65536 when absent) and {@code memoryReservation / 65536}, but
+   * never below its minimum. A runtime may cap it further (Chicory at 32767).
    *
    * @return the maximum in pages
    */
   long maximumPages();
 
   /**
-   * Grows the memory in place. New pages read zero.
+   * Grows the memory in place (never by copying into a new slot). New pages read zero.
    *
    * @param deltaPages the number of pages to add, not negative
-   * @return the previous size in pages, or {@code -1} if the memory cannot grow that far (it is
-   *     then unchanged)
+   * @return the previous size in pages, or {@code -1} if the memory cannot grow that far: beyond
+   *     {@link #maximumPages()}, or the backend refused (the memory is then unchanged and still
+   *     usable; its slot is erased before it is reused)
+   * @throws IllegalArgumentException if {@code deltaPages} is negative
    * @throws IllegalStateException if the allocation was closed
    */
   long grow(long deltaPages);
 
   /**
-   * Whether the module's active data with constant offsets is already in place (the slot holds
-   * the module's memory image), so the runtime may skip writing those segments.
+   * Whether the module's active data is already in place, so the runtime must skip writing those
+   * segments (writing them again would be harmless but slow). True exactly when {@link
+   * PooledModule#hasImage(int)} is true for this memory: copy-on-write images are enabled ({@code
+   * memoryInitCow}), every active segment of the memory has a constant offset and fits its
+   * minimum size, and the data is dense enough. When false, the runtime writes the data itself;
+   * the memory is then all zero at allocation.
    *
    * @return {@code true} if the image's bytes are in place
    */

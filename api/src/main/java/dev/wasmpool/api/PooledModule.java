@@ -28,12 +28,20 @@ public interface PooledModule extends AutoCloseable {
    * Allocates the pooled resources for one instance.
    *
    * @return the allocation, owned by the caller, who closes it
-   * @throws PoolExhaustedException if a pool has no free slot
+   * @throws PoolExhaustedException if a pool has no free slot (after flushing queued resets);
+   *     nothing is taken then
    * @throws IllegalStateException if the module or engine was closed
+   * @throws dev.wasmpool.spi.BackendException if the backend fails to prepare a slot (the slot is
+   *     erased before its next use; nothing else is taken)
    */
   InstanceAllocation allocate();
 
-  /** Purges this module's affine slots. Idempotent. */
+  /**
+   * Purges this module's affine slots: removes its image from every free slot that holds it
+   * (flushing queued resets first), clears their affinity, and releases the image once no slot
+   * maps it. Allocations still open keep working; their slots are purged when they close. Later
+   * {@link #allocate()} calls fail. Idempotent.
+   */
   @Override
   void close();
 }
