@@ -38,4 +38,16 @@ public interface TableSlot {
    * @throws IllegalStateException if the allocation was closed
    */
   MemorySegment elements();
+
+  /**
+   * The element storage, like {@link #elements()}, for use by the calling thread only: on the
+   * thread that made the allocation, bound to an arena confined to it (see {@link
+   * LinearMemory#localSegment()}); on any other thread, {@link #elements()}.
+   *
+   * @return the storage, confined to the calling thread when it made the allocation
+   * @throws IllegalStateException if the allocation was closed
+   */
+  default MemorySegment localElements() {
+    return elements();
+  }
 }

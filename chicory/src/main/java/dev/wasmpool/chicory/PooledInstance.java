@@ -14,6 +14,12 @@ import dev.wasmpool.api.InstanceAllocation;
  * IllegalStateException} (which is not a Wasm trap), so it can never read or write what the slot's
  * next tenant stores there.
  *
+ * <p>Closing on the thread that instantiated is cheapest: the memories' views are confined to that
+ * thread, and closing them costs nothing. Closed on another thread while the instantiating thread
+ * still runs, the instance's slots wait, not reset, until that thread next instantiates or closes
+ * an instance of the engine (or ends); until then that thread alone can still reach the instance's
+ * own bytes, never a next tenant's.
+ *
  * <p>Thread-safety: as Chicory's {@link Instance}; {@link #close()} is idempotent and may be called
  * from any thread, but not while another thread is running the instance.
  */

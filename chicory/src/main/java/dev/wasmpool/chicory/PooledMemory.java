@@ -19,6 +19,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -50,12 +51,15 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       {@link ChicoryException}): once the allocation is closed, every byte access through this
  *       object (loads, stores, bulk operations, atomics, {@code memory.grow}) fails, so a stale
  *       handle can never read or write the slot's next tenant. {@link #pages()} keeps answering
- *       the last size.
+ *       the last size. (When another thread than the one that instantiated closes the instance,
+ *       that thread's accesses still reach the instance's own bytes until its slot is released,
+ *       which waits for them; see {@link dev.wasmpool.api.InstanceAllocation}.)
  * </ul>
  *
- * <p>Thread-safety: as Chicory's memories for unshared memory. Accesses may come from any thread;
- * {@link #grow(int)} and {@link #initialize(Instance, DataSegment[], int)} must not race with other
- * accesses.
+ * <p>Thread-safety: as Chicory's memories for unshared memory. Accesses may come from any thread
+ * (the thread that instantiated uses a view confined to it; the first access from another thread
+ * switches the memory to the allocation's shared view); {@link #grow(int)} and {@link
+ * #initialize(Instance, DataSegment[], int)} must not race with other accesses.
  */
 final class PooledMemory implements Memory {
 
@@ -97,7 +101,13 @@ final class PooledMemory implements Memory {
   /** The module's data, for image checks and copy-free segment bytes. */
   private final DataSegmentCache moduleData;
 
-  /** The current view of the slot, exactly {@link #pages} pages; replaced on growth. */
+  /**
+   * The current view of the slot, exactly {@link #pages} pages; replaced on growth. First the
+   * allocation's local view, confined to the thread that instantiated (closing it costs nothing);
+   * the first access from another thread fails with {@link WrongThreadException} and switches this
+   * field to the shared view any thread may use ({@link #retry}). A thread that reads a stale value
+   * reads a view valid for it, or fails and switches again.
+   */
   private MemorySegment segment;
 
   /** The current size in pages; {@code segment.byteSize() >>> 16}. */
@@ -126,7 +136,7 @@ final class PooledMemory implements Memory {
     this.limits = limits;
     this.maximumPages = Math.min(limits.maximumPages(), RUNTIME_MAX_PAGES);
     this.moduleData = moduleData;
-    this.segment = linear.segment();
+    this.segment = linear.localSegment();
     long slotPages = segment.byteSize() >>> PAGE_SHIFT;
     if (slotPages != limits.initialPages() || linear.pages() != slotPages) {
       throw new IllegalArgumentException(
@@ -171,7 +181,7 @@ final class PooledMemory implements Memory {
       return -1;
     }
     if (size > 0) {
-      MemorySegment grown = linear.segment();
+      MemorySegment grown = linear.localSegment();
       assert grown.byteSize() == target << PAGE_SHIFT : "slot size after grow: " + grown.byteSize();
       segment = grown;
       pages = (int) target;
@@ -233,6 +243,45 @@ final class PooledMemory implements Memory {
       return closedFailure(e);
     }
     return e;
+  }
+
+  /**
+   * The slow path of an access that failed: from another thread than the one that instantiated,
+   * switches {@link #segment} to the shared view and runs the access again on it (the failed
+   * access wrote nothing: the thread check precedes any write); any other failure becomes what the
+   * memory reports ({@link #accessFailure}).
+   */
+  private <T> T retry(RuntimeException e, int addr, int size, Function<MemorySegment, T> access) {
+    MemorySegment shared = sharedAfter(e, addr, size);
+    try {
+      return access.apply(shared);
+    } catch (RuntimeException again) {
+      throw accessFailure(again, addr, size);
+    }
+  }
+
+  /** {@link #retry} for accesses that return nothing. */
+  private void retryVoid(RuntimeException e, int addr, int size, Consumer<MemorySegment> access) {
+    MemorySegment shared = sharedAfter(e, addr, size);
+    try {
+      access.accept(shared);
+    } catch (RuntimeException again) {
+      throw accessFailure(again, addr, size);
+    }
+  }
+
+  private MemorySegment sharedAfter(RuntimeException e, int addr, int size) {
+    if (!(e instanceof WrongThreadException)) {
+      throw accessFailure(e, addr, size);
+    }
+    MemorySegment shared;
+    try {
+      shared = linear.segment();
+    } catch (IllegalStateException closed) {
+      throw closedFailure(closed);
+    }
+    segment = shared;
+    return shared;
   }
 
   private IllegalStateException closedFailure(RuntimeException cause) {
@@ -342,7 +391,7 @@ final class PooledMemory implements Memory {
     try {
       segment.asSlice(fromIndex, size).fill(value);
     } catch (RuntimeException e) {
-      throw accessFailure(e, fromIndex, size);
+      retryVoid(e, fromIndex, size, s -> s.asSlice(fromIndex, size).fill(value));
     }
   }
 
@@ -355,7 +404,8 @@ final class PooledMemory implements Memory {
       // MemorySegment.copy copies overlapping ranges as if through a temporary buffer.
       MemorySegment.copy(segment, src, segment, dest, size);
     } catch (RuntimeException e) {
-      throw accessFailure(e, dest, size);
+      retryVoid(e, dest, size, s -> // MemorySegment.copy copies overlapping ranges as if through a temporary buffer.
+      MemorySegment.copy(s, src, s, dest, size));
     }
   }
 
@@ -366,7 +416,7 @@ final class PooledMemory implements Memory {
     try {
       MemorySegment.copy(data, offset, segment, BYTE, addr, size);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, size);
+      retryVoid(e, addr, size, s -> MemorySegment.copy(data, offset, s, BYTE, addr, size));
     }
   }
 
@@ -382,7 +432,7 @@ final class PooledMemory implements Memory {
     try {
       MemorySegment.copy(segment, BYTE, addr, result, 0, len);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, len);
+      retryVoid(e, addr, len, s -> MemorySegment.copy(s, BYTE, addr, result, 0, len));
     }
     return result;
   }
@@ -440,7 +490,7 @@ final class PooledMemory implements Memory {
     try {
       return segment.get(BYTE, addr);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 1);
+      return retry(e, addr, 1, s -> s.get(BYTE, addr));
     }
   }
 
@@ -449,7 +499,7 @@ final class PooledMemory implements Memory {
     try {
       return segment.get(BYTE, addr) & 0xFFL;
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 1);
+      return retry(e, addr, 1, s -> s.get(BYTE, addr) & 0xFFL);
     }
   }
 
@@ -458,7 +508,7 @@ final class PooledMemory implements Memory {
     try {
       return segment.get(BYTE, addr);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 1);
+      return retry(e, addr, 1, s -> s.get(BYTE, addr));
     }
   }
 
@@ -467,7 +517,7 @@ final class PooledMemory implements Memory {
     try {
       segment.set(BYTE, addr, data);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 1);
+      retryVoid(e, addr, 1, s -> s.set(BYTE, addr, data));
     }
   }
 
@@ -476,7 +526,7 @@ final class PooledMemory implements Memory {
     try {
       return segment.get(SHORT, addr);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 2);
+      return retry(e, addr, 2, s -> s.get(SHORT, addr));
     }
   }
 
@@ -485,7 +535,7 @@ final class PooledMemory implements Memory {
     try {
       return segment.get(SHORT, addr);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 2);
+      return retry(e, addr, 2, s -> s.get(SHORT, addr));
     }
   }
 
@@ -494,7 +544,7 @@ final class PooledMemory implements Memory {
     try {
       return segment.get(SHORT, addr) & 0xFFFFL;
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 2);
+      return retry(e, addr, 2, s -> s.get(SHORT, addr) & 0xFFFFL);
     }
   }
 
@@ -503,7 +553,7 @@ final class PooledMemory implements Memory {
     try {
       segment.set(SHORT, addr, data);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 2);
+      retryVoid(e, addr, 2, s -> s.set(SHORT, addr, data));
     }
   }
 
@@ -512,7 +562,7 @@ final class PooledMemory implements Memory {
     try {
       return segment.get(INT, addr);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 4);
+      return retry(e, addr, 4, s -> s.get(INT, addr));
     }
   }
 
@@ -521,7 +571,7 @@ final class PooledMemory implements Memory {
     try {
       return segment.get(INT, addr);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 4);
+      return retry(e, addr, 4, s -> s.get(INT, addr));
     }
   }
 
@@ -530,7 +580,7 @@ final class PooledMemory implements Memory {
     try {
       return segment.get(INT, addr) & 0xFFFF_FFFFL;
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 4);
+      return retry(e, addr, 4, s -> s.get(INT, addr) & 0xFFFF_FFFFL);
     }
   }
 
@@ -539,7 +589,7 @@ final class PooledMemory implements Memory {
     try {
       segment.set(INT, addr, data);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 4);
+      retryVoid(e, addr, 4, s -> s.set(INT, addr, data));
     }
   }
 
@@ -548,7 +598,7 @@ final class PooledMemory implements Memory {
     try {
       return segment.get(LONG, addr);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 8);
+      return retry(e, addr, 8, s -> s.get(LONG, addr));
     }
   }
 
@@ -557,7 +607,7 @@ final class PooledMemory implements Memory {
     try {
       return segment.get(LONG, addr);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 8);
+      return retry(e, addr, 8, s -> s.get(LONG, addr));
     }
   }
 
@@ -566,7 +616,7 @@ final class PooledMemory implements Memory {
     try {
       segment.set(LONG, addr, data);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 8);
+      retryVoid(e, addr, 8, s -> s.set(LONG, addr, data));
     }
   }
 
@@ -575,7 +625,7 @@ final class PooledMemory implements Memory {
     try {
       return segment.get(FLOAT, addr);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 4);
+      return retry(e, addr, 4, s -> s.get(FLOAT, addr));
     }
   }
 
@@ -585,7 +635,7 @@ final class PooledMemory implements Memory {
     try {
       return segment.get(INT, addr);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 4);
+      return retry(e, addr, 4, s -> s.get(INT, addr));
     }
   }
 
@@ -594,7 +644,7 @@ final class PooledMemory implements Memory {
     try {
       segment.set(FLOAT, addr, data);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 4);
+      retryVoid(e, addr, 4, s -> s.set(FLOAT, addr, data));
     }
   }
 
@@ -603,7 +653,7 @@ final class PooledMemory implements Memory {
     try {
       return segment.get(DOUBLE, addr);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 8);
+      return retry(e, addr, 8, s -> s.get(DOUBLE, addr));
     }
   }
 
@@ -612,7 +662,7 @@ final class PooledMemory implements Memory {
     try {
       return segment.get(LONG, addr);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 8);
+      return retry(e, addr, 8, s -> s.get(LONG, addr));
     }
   }
 
@@ -621,7 +671,7 @@ final class PooledMemory implements Memory {
     try {
       segment.set(DOUBLE, addr, data);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 8);
+      retryVoid(e, addr, 8, s -> s.set(DOUBLE, addr, data));
     }
   }
 
@@ -689,7 +739,7 @@ final class PooledMemory implements Memory {
     try {
       return (byte) ATOMIC_BYTE.getVolatile(segment, (long) addr);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 1);
+      return retry(e, addr, 1, s -> (byte) ATOMIC_BYTE.getVolatile(s, (long) addr));
     }
   }
 
@@ -699,7 +749,7 @@ final class PooledMemory implements Memory {
     try {
       return (short) ATOMIC_SHORT.getVolatile(segment, (long) addr);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 2);
+      return retry(e, addr, 2, s -> (short) ATOMIC_SHORT.getVolatile(s, (long) addr));
     }
   }
 
@@ -709,7 +759,7 @@ final class PooledMemory implements Memory {
     try {
       return (int) ATOMIC_INT.getVolatile(segment, (long) addr);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 4);
+      return retry(e, addr, 4, s -> (int) ATOMIC_INT.getVolatile(s, (long) addr));
     }
   }
 
@@ -719,7 +769,7 @@ final class PooledMemory implements Memory {
     try {
       return (long) ATOMIC_LONG.getVolatile(segment, (long) addr);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 8);
+      return retry(e, addr, 8, s -> (long) ATOMIC_LONG.getVolatile(s, (long) addr));
     }
   }
 
@@ -728,7 +778,7 @@ final class PooledMemory implements Memory {
     try {
       ATOMIC_BYTE.setVolatile(segment, (long) addr, value);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 1);
+      retryVoid(e, addr, 1, s -> ATOMIC_BYTE.setVolatile(s, (long) addr, value));
     }
   }
 
@@ -738,7 +788,7 @@ final class PooledMemory implements Memory {
     try {
       ATOMIC_SHORT.setVolatile(segment, (long) addr, value);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 2);
+      retryVoid(e, addr, 2, s -> ATOMIC_SHORT.setVolatile(s, (long) addr, value));
     }
   }
 
@@ -748,7 +798,7 @@ final class PooledMemory implements Memory {
     try {
       ATOMIC_INT.setVolatile(segment, (long) addr, value);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 4);
+      retryVoid(e, addr, 4, s -> ATOMIC_INT.setVolatile(s, (long) addr, value));
     }
   }
 
@@ -758,7 +808,7 @@ final class PooledMemory implements Memory {
     try {
       ATOMIC_LONG.setVolatile(segment, (long) addr, value);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 8);
+      retryVoid(e, addr, 8, s -> ATOMIC_LONG.setVolatile(s, (long) addr, value));
     }
   }
 
@@ -782,35 +832,41 @@ final class PooledMemory implements Memory {
    */
   private int narrowRmw(int addr, int size, Rmw op, int operand, int expected) {
     checkAlignment(addr, size);
+    try {
+      return narrowRmw(segment, addr, size, op, operand, expected);
+    } catch (RuntimeException e) {
+      // The first access fails before anything is written, so the retry is safe.
+      return retry(e, addr, size, s -> narrowRmw(s, addr, size, op, operand, expected));
+    }
+  }
+
+  private static int narrowRmw(
+      MemorySegment segment, int addr, int size, Rmw op, int operand, int expected) {
     long word = addr & ~3L; // negative stays negative: the segment reports it out of bounds
     int shift = (addr & 3) << 3;
     int valueMask = size == 1 ? 0xFF : 0xFFFF;
     int mask = valueMask << shift;
-    try {
-      while (true) {
-        int oldWord = (int) ATOMIC_INT.getVolatile(segment, word);
-        int oldValue = (oldWord & mask) >>> shift;
-        int newValue =
-            switch (op) {
-              case ADD -> oldValue + operand;
-              case AND -> oldValue & operand;
-              case OR -> oldValue | operand;
-              case XOR -> oldValue ^ operand;
-              case XCHG -> operand;
-              case CMPXCHG -> {
-                if (oldValue != (expected & valueMask)) {
-                  yield oldValue;
-                }
-                yield operand;
+    while (true) {
+      int oldWord = (int) ATOMIC_INT.getVolatile(segment, word);
+      int oldValue = (oldWord & mask) >>> shift;
+      int newValue =
+          switch (op) {
+            case ADD -> oldValue + operand;
+            case AND -> oldValue & operand;
+            case OR -> oldValue | operand;
+            case XOR -> oldValue ^ operand;
+            case XCHG -> operand;
+            case CMPXCHG -> {
+              if (oldValue != (expected & valueMask)) {
+                yield oldValue;
               }
-            };
-        int newWord = (oldWord & ~mask) | ((newValue << shift) & mask);
-        if (newWord == oldWord || ATOMIC_INT.compareAndSet(segment, word, oldWord, newWord)) {
-          return oldValue;
-        }
+              yield operand;
+            }
+          };
+      int newWord = (oldWord & ~mask) | ((newValue << shift) & mask);
+      if (newWord == oldWord || ATOMIC_INT.compareAndSet(segment, word, oldWord, newWord)) {
+        return oldValue;
       }
-    } catch (RuntimeException e) {
-      throw accessFailure(e, addr, size);
     }
   }
 
@@ -880,7 +936,7 @@ final class PooledMemory implements Memory {
     try {
       return (int) ATOMIC_INT.getAndAdd(segment, (long) addr, delta);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 4);
+      return retry(e, addr, 4, s -> (int) ATOMIC_INT.getAndAdd(s, (long) addr, delta));
     }
   }
 
@@ -890,7 +946,7 @@ final class PooledMemory implements Memory {
     try {
       return (int) ATOMIC_INT.getAndBitwiseAnd(segment, (long) addr, mask);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 4);
+      return retry(e, addr, 4, s -> (int) ATOMIC_INT.getAndBitwiseAnd(s, (long) addr, mask));
     }
   }
 
@@ -900,7 +956,7 @@ final class PooledMemory implements Memory {
     try {
       return (int) ATOMIC_INT.getAndBitwiseOr(segment, (long) addr, mask);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 4);
+      return retry(e, addr, 4, s -> (int) ATOMIC_INT.getAndBitwiseOr(s, (long) addr, mask));
     }
   }
 
@@ -910,7 +966,7 @@ final class PooledMemory implements Memory {
     try {
       return (int) ATOMIC_INT.getAndBitwiseXor(segment, (long) addr, mask);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 4);
+      return retry(e, addr, 4, s -> (int) ATOMIC_INT.getAndBitwiseXor(s, (long) addr, mask));
     }
   }
 
@@ -920,7 +976,7 @@ final class PooledMemory implements Memory {
     try {
       return (int) ATOMIC_INT.getAndSet(segment, (long) addr, value);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 4);
+      return retry(e, addr, 4, s -> (int) ATOMIC_INT.getAndSet(s, (long) addr, value));
     }
   }
 
@@ -930,7 +986,7 @@ final class PooledMemory implements Memory {
     try {
       return (int) ATOMIC_INT.compareAndExchange(segment, (long) addr, expected, replacement);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 4);
+      return retry(e, addr, 4, s -> (int) ATOMIC_INT.compareAndExchange(s, (long) addr, expected, replacement));
     }
   }
 
@@ -940,7 +996,7 @@ final class PooledMemory implements Memory {
     try {
       return (long) ATOMIC_LONG.getAndAdd(segment, (long) addr, delta);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 8);
+      return retry(e, addr, 8, s -> (long) ATOMIC_LONG.getAndAdd(s, (long) addr, delta));
     }
   }
 
@@ -950,7 +1006,7 @@ final class PooledMemory implements Memory {
     try {
       return (long) ATOMIC_LONG.getAndBitwiseAnd(segment, (long) addr, mask);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 8);
+      return retry(e, addr, 8, s -> (long) ATOMIC_LONG.getAndBitwiseAnd(s, (long) addr, mask));
     }
   }
 
@@ -960,7 +1016,7 @@ final class PooledMemory implements Memory {
     try {
       return (long) ATOMIC_LONG.getAndBitwiseOr(segment, (long) addr, mask);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 8);
+      return retry(e, addr, 8, s -> (long) ATOMIC_LONG.getAndBitwiseOr(s, (long) addr, mask));
     }
   }
 
@@ -970,7 +1026,7 @@ final class PooledMemory implements Memory {
     try {
       return (long) ATOMIC_LONG.getAndBitwiseXor(segment, (long) addr, mask);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 8);
+      return retry(e, addr, 8, s -> (long) ATOMIC_LONG.getAndBitwiseXor(s, (long) addr, mask));
     }
   }
 
@@ -980,7 +1036,7 @@ final class PooledMemory implements Memory {
     try {
       return (long) ATOMIC_LONG.getAndSet(segment, (long) addr, value);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 8);
+      return retry(e, addr, 8, s -> (long) ATOMIC_LONG.getAndSet(s, (long) addr, value));
     }
   }
 
@@ -990,7 +1046,7 @@ final class PooledMemory implements Memory {
     try {
       return (long) ATOMIC_LONG.compareAndExchange(segment, (long) addr, expected, replacement);
     } catch (RuntimeException e) {
-      throw accessFailure(e, addr, 8);
+      return retry(e, addr, 8, s -> (long) ATOMIC_LONG.compareAndExchange(s, (long) addr, expected, replacement));
     }
   }
 }

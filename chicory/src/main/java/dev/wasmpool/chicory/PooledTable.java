@@ -29,9 +29,12 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * every instance of the module, so a later instance would start at the grown size. Here growth
  * changes only this table's copy, and each instance starts at the declared minimum.
  *
- * <p>After the allocation is closed every access throws {@link IllegalStateException}.
+ * <p>After the allocation is closed every access throws {@link IllegalStateException} (with the
+ * exception {@link PooledMemory} describes for a close on another thread).
  *
- * <p>Thread-safety: as Chicory's tables; growth must not race with other accesses.
+ * <p>Thread-safety: as Chicory's tables; growth must not race with other accesses. The thread that
+ * instantiated uses a view confined to it; the first access from another thread switches the table
+ * to the allocation's shared view.
  */
 final class PooledTable extends TableInstance {
 
@@ -42,7 +45,12 @@ final class PooledTable extends TableInstance {
   private static final TableLimits EMPTY = new TableLimits(0, 0);
 
   private final TableSlot slot;
-  private final MemorySegment elements;
+  /**
+   * The slot's storage: first the allocation's local view, confined to the thread that
+   * instantiated; the first access from another thread switches it to the shared view ({@link
+   * #elements(RuntimeException)}).
+   */
+  private MemorySegment elements;
   private final ValType elementType;
   private final TableLimits limits;
   private final long capacity;
@@ -75,7 +83,7 @@ final class PooledTable extends TableInstance {
               + " elements");
     }
     this.slot = slot;
-    this.elements = slot.elements();
+    this.elements = slot.localElements();
     this.elementType = elementType;
     this.limits = new TableLimits(declaredMinimum, declaredMaximum);
     this.capacity = Math.min(declaredMaximum, slot.maximumElements());
@@ -128,7 +136,12 @@ final class PooledTable extends TableInstance {
     if (index < 0 || index >= size) {
       throw new ChicoryException("undefined element");
     }
-    return elements.get(INT, (long) index << 3) - 1;
+    long at = (long) index << 3;
+    try {
+      return elements.get(INT, at) - 1;
+    } catch (WrongThreadException e) {
+      return elements(e).get(INT, at) - 1;
+    }
   }
 
   @Override
@@ -146,8 +159,36 @@ final class PooledTable extends TableInstance {
       throw new UninstantiableException("out of bounds table access");
     }
     long at = (long) index << 3;
+    int owner = ownerId(instance);
+    try {
+      store(elements, at, value, owner);
+    } catch (WrongThreadException e) {
+      store(elements(e), at, value, owner);
+    }
+  }
+
+  /** Writes one element; the first write fails, if any does, before anything is written. */
+  private static void store(MemorySegment elements, long at, int value, int owner) {
     elements.set(INT, at, value + 1);
-    elements.set(INT, at + 4, ownerId(instance));
+    elements.set(INT, at + 4, owner);
+  }
+
+  /**
+   * After an access from another thread than the one that instantiated failed: switches to the
+   * allocation's shared view, which any thread may use.
+   *
+   * @throws IllegalStateException if the allocation was closed
+   */
+  private MemorySegment elements(WrongThreadException e) {
+    MemorySegment shared;
+    try {
+      shared = slot.elements();
+    } catch (IllegalStateException closed) {
+      closed.addSuppressed(e);
+      throw closed;
+    }
+    elements = shared;
+    return shared;
   }
 
   /** The owner of a function reference, or {@code null} for the calling instance (as Chicory). */
@@ -157,7 +198,13 @@ final class PooledTable extends TableInstance {
   @Override
   public @Nullable Instance instance(int index) {
     Objects.checkIndex(index, size);
-    int id = elements.get(INT, ((long) index << 3) + 4);
+    long at = ((long) index << 3) + 4;
+    int id;
+    try {
+      id = elements.get(INT, at);
+    } catch (WrongThreadException e) {
+      id = elements(e).get(INT, at);
+    }
     if (id == 0) {
       return null;
     }
@@ -173,7 +220,17 @@ final class PooledTable extends TableInstance {
 
   @Override
   public void reset() {
-    elements.asSlice(0, (long) size << 3).fill((byte) 0);
+    zero(0, size);
+  }
+
+  private void zero(int from, int to) {
+    long offset = (long) from << 3;
+    long length = (long) (to - from) << 3;
+    try {
+      elements.asSlice(offset, length).fill((byte) 0);
+    } catch (WrongThreadException e) {
+      elements(e).asSlice(offset, length).fill((byte) 0);
+    }
   }
 
   private void fill(int from, int to, int value, @Nullable Instance instance) {
@@ -182,12 +239,18 @@ final class PooledTable extends TableInstance {
     }
     int owner = ownerId(instance);
     if (value + 1 == 0 && owner == 0) {
-      elements.asSlice((long) from << 3, (long) (to - from) << 3).fill((byte) 0);
+      zero(from, to);
       return;
     }
-    for (long at = (long) from << 3, end = (long) to << 3; at < end; at += 8) {
-      elements.set(INT, at, value + 1);
-      elements.set(INT, at + 4, owner);
+    long first = (long) from << 3;
+    try {
+      store(elements, first, value, owner);
+    } catch (WrongThreadException e) {
+      store(elements(e), first, value, owner);
+    }
+    MemorySegment view = elements;
+    for (long at = first + 8, end = (long) to << 3; at < end; at += 8) {
+      store(view, at, value, owner);
     }
   }
 

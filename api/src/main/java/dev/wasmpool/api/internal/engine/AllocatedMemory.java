@@ -4,36 +4,47 @@ import dev.wasmpool.api.LinearMemory;
 import dev.wasmpool.api.MemoryType;
 import dev.wasmpool.api.internal.memory.ImageSlot;
 import dev.wasmpool.spi.BackendException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * A linear memory of an {@link Allocation}: a slot (pooled or on-demand) seen through a view that
- * dies with the allocation's arena.
+ * A linear memory of an {@link Allocation}: a slot (pooled or on-demand) seen through views that
+ * die with the allocation's arenas: a local view confined to the thread that made the allocation,
+ * and a shared view made on first demand (see {@link Lifetime}).
  *
  * <p>Concurrency: {@link #grow} and the allocation's close synchronise on the {@link Lifetime}, so
- * a growth never touches a slot that was already handed back. {@code view} is written before {@code
- * pages}, both volatile.
+ * a growth never touches a slot that was already handed back. {@code sharedView} is written before
+ * {@code pages}, both volatile, under that monitor. {@code localView} is read and written by the
+ * owner thread only, which makes a new one when {@code pages} says the memory grew.
  */
 final class AllocatedMemory implements LinearMemory {
 
   private final Lifetime life;
   private final int index;
   private final MemoryGrant grant;
-  private volatile MemorySegment view;
   private volatile long pages;
 
+  /** The owner's view, confined to it; only the owner reads or writes this field. */
+  private MemorySegment localView;
+
+  /** The view any thread may use, from the shared arena; {@code null} until first asked for. */
+  private volatile @Nullable MemorySegment sharedView;
+
+  /** Made by the owner thread (the one allocating). */
   AllocatedMemory(Lifetime life, int index, MemoryGrant grant) {
+    assert life.isOwner() : "the local view is made on the allocating thread";
     this.life = life;
     this.index = index;
     this.grant = grant;
     this.pages = grant.initialPages();
-    this.view = view(life, grant.slot(), grant.initialPages());
+    this.localView = view(life.confined, grant.slot(), grant.initialPages());
   }
 
-  private static MemorySegment view(Lifetime life, ImageSlot slot, long pages) {
+  private static MemorySegment view(Arena arena, ImageSlot slot, long pages) {
     // Re-read: without virtual reservations the backend may have replaced the segment.
     return SegmentViews.view(
-        slot.reservation().segment(), slot.base(), pages * MemoryType.PAGE_SIZE, life.arena);
+        slot.reservation().segment(), slot.base(), pages * MemoryType.PAGE_SIZE, arena);
   }
 
   MemoryGrant grant() {
@@ -48,6 +59,32 @@ final class AllocatedMemory implements LinearMemory {
   @Override
   public MemorySegment segment() {
     life.ensureOpen();
+    MemorySegment view = sharedView;
+    if (view == null) {
+      synchronized (life) {
+        view = sharedView;
+        if (view == null) {
+          view = view(life.shared(), grant.slot(), pages);
+          sharedView = view;
+        }
+      }
+    }
+    return view;
+  }
+
+  @Override
+  public MemorySegment localSegment() {
+    life.ensureOpen();
+    if (!life.isOwner()) {
+      return segment();
+    }
+    MemorySegment view = localView;
+    long bytes = pages * MemoryType.PAGE_SIZE;
+    if (view.byteSize() != bytes) {
+      // Grown (possibly by another thread, which cannot make confined views): catch up.
+      view = view(life.confined, grant.slot(), bytes / MemoryType.PAGE_SIZE);
+      localView = view;
+    }
     return view;
   }
 
@@ -82,7 +119,12 @@ final class AllocatedMemory implements LinearMemory {
         // The slot is now unknown and will be erased before reuse; this memory keeps its size.
         return -1;
       }
-      view = view(life, grant.slot(), grown);
+      if (sharedView != null) {
+        sharedView = view(life.shared(), grant.slot(), grown);
+      }
+      if (life.isOwner()) {
+        localView = view(life.confined, grant.slot(), grown);
+      }
       pages = grown;
       return old;
     }

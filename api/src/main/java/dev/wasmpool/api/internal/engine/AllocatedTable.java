@@ -2,26 +2,42 @@ package dev.wasmpool.api.internal.engine;
 
 import dev.wasmpool.api.TableSlot;
 import dev.wasmpool.api.internal.table.TablePool;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
-/** A table of an {@link Allocation}: zeroed storage seen through a view that dies with the arena. */
+/**
+ * A table of an {@link Allocation}: zeroed storage seen through views that die with the
+ * allocation's arenas: a local view confined to the thread that made the allocation, and a shared
+ * view made on first demand (see {@link Lifetime}).
+ */
 final class AllocatedTable implements TableSlot {
 
   private final Lifetime life;
   private final int index;
   private final TableGrant grant;
-  private final MemorySegment view;
 
+  /** The owner's view, confined to it. */
+  private final MemorySegment localView;
+
+  /** The view any thread may use; {@code null} until first asked for. */
+  private volatile @Nullable MemorySegment sharedView;
+
+  /** Made by the owner thread (the one allocating). */
   AllocatedTable(Lifetime life, int index, TableGrant grant) {
+    assert life.isOwner() : "the local view is made on the allocating thread";
     this.life = life;
     this.index = index;
     this.grant = grant;
-    this.view =
-        SegmentViews.view(
-            grant.reservation().segment(),
-            grant.offset(),
-            grant.maximumElements() * TablePool.ELEMENT_BYTES,
-            life.arena);
+    this.localView = view(grant, life.confined);
+  }
+
+  private static MemorySegment view(TableGrant grant, Arena arena) {
+    return SegmentViews.view(
+        grant.reservation().segment(),
+        grant.offset(),
+        grant.maximumElements() * TablePool.ELEMENT_BYTES,
+        arena);
   }
 
   TableGrant grant() {
@@ -46,7 +62,23 @@ final class AllocatedTable implements TableSlot {
   @Override
   public MemorySegment elements() {
     life.ensureOpen();
+    MemorySegment view = sharedView;
+    if (view == null) {
+      synchronized (life) {
+        view = sharedView;
+        if (view == null) {
+          view = view(grant, life.shared());
+          sharedView = view;
+        }
+      }
+    }
     return view;
+  }
+
+  @Override
+  public MemorySegment localElements() {
+    life.ensureOpen();
+    return life.isOwner() ? localView : elements();
   }
 
   @Override

@@ -9,9 +9,11 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * The resources of one instance. Every segment it hands out is a view bound to its {@link
- * Lifetime}'s shared arena, and {@link #close()} closes that arena before anything is reset, so a
- * stale handle throws {@link IllegalStateException} instead of reaching the slot's next tenant.
+ * The resources of one instance. Every segment it hands out is a view bound to one of its {@link
+ * Lifetime}'s arenas, and {@link #close()} closes them before anything is reset, so a stale handle
+ * throws {@link IllegalStateException} instead of reaching the slot's next tenant. When the
+ * confined arena cannot be closed yet (another thread than the owner closes the allocation), the
+ * allocation becomes an orphan and its slots wait in the engine until it can.
  *
  * <p>Thread-safe.
  */
@@ -84,16 +86,29 @@ final class Allocation implements InstanceAllocation {
   }
 
   /**
-   * Closes the arena (every handle dies), then resets and returns the slots.
+   * Closes the arenas (every handle dies), then resets and returns the slots; or, when the owner's
+   * local views cannot be closed from this thread, hands the allocation to the engine as an orphan.
    *
-   * @throws IllegalStateException if the arena cannot be closed because a thread is using one of
-   *     its segments in a native call; the allocation then stays open and may be closed later
+   * @throws IllegalStateException if the shared arena cannot be closed because a thread is using
+   *     one of its segments in a native call; the allocation then stays open and may be closed later
    */
   @Override
   public void close() {
-    if (life.close()) {
-      engine.release(this);
+    switch (life.close()) {
+      case RETIRED -> engine.release(this);
+      case ORPHANED -> engine.orphaned(this);
+      case ALREADY_CLOSED -> {}
     }
+    engine.retireOrphans();
+  }
+
+  /**
+   * For an orphan: retires the owner's views if this thread may.
+   *
+   * @return {@code true} if the slots may now be released, by the caller
+   */
+  boolean tryRetire() {
+    return life.tryRetire();
   }
 
   @Override

@@ -14,10 +14,12 @@ import dev.wasmpool.api.internal.memory.ModuleImage;
 import dev.wasmpool.api.internal.memory.ModuleImages;
 import dev.wasmpool.spi.Backend;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -27,9 +29,18 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * <p>The flow of one instance: {@link #allocate} takes a core instance, then each memory
  * (instantiated in its slot: image in place, initial pages accessible) and each table, then binds
- * views of them to a fresh arena. Any failure gives back everything taken so far. {@link
- * Allocation#close()} closes the arena first and then calls {@link #release}, which hands each
+ * views of them to a fresh {@link Lifetime}. Any failure gives back everything taken so far. {@link
+ * Allocation#close()} closes the arenas first and then calls {@link #release}, which hands each
  * slot back for reset.
+ *
+ * <p>Orphans: an allocation closed by another thread than the one that made it, while that thread
+ * still runs, keeps the owner's confined views alive (only the owner can close them). Its slots
+ * must not reach a next tenant before those views are dead, so the allocation waits in {@code
+ * orphans} and is released by {@link #retireOrphans()}, which every allocation and every close
+ * runs: on the owner thread it closes the confined arena, and an orphan whose owner has ended needs
+ * nothing closed. If the engine is closed while an orphan's owner still runs, the pools are left
+ * mapped (their address space leaked, with a warning) rather than unmapped under views that thread
+ * may still use.
  *
  * <p>Concurrency: thread-safe, except that {@link #close()} must not race with other operations.
  * Live allocations and modules are tracked in concurrent sets so that close can finish them.
@@ -48,6 +59,9 @@ final class EngineImpl implements Engine {
   private final Set<RegisteredModule> modules = ConcurrentHashMap.newKeySet();
   private final Set<Allocation> live = ConcurrentHashMap.newKeySet();
   private final Set<ModuleImage> openImages = ConcurrentHashMap.newKeySet();
+
+  /** Closed allocations whose owner's local views may still be in use; see the class comment. */
+  private final ConcurrentLinkedQueue<Allocation> orphans = new ConcurrentLinkedQueue<>();
   private volatile boolean closed;
 
   EngineImpl(EngineConfig config, Backend backend, InstanceAllocator allocator) {
@@ -93,6 +107,7 @@ final class EngineImpl implements Engine {
   /** Allocates an instance of a module; see the class comment. */
   InstanceAllocation allocate(RegisteredModule module) {
     ensureOpen();
+    retireOrphans();
     ModuleImages images = module.images();
     if (images.isClosed()) {
       throw new IllegalStateException("the module " + module.descriptor().name() + " was closed");
@@ -184,7 +199,37 @@ final class EngineImpl implements Engine {
     }
   }
 
-  /** Hands a closed allocation's slots back; its arena is already closed. */
+  /**
+   * Takes an allocation closed by another thread than its owner: its slots wait until {@link
+   * #retireOrphans()} finds the owner's views dead.
+   */
+  void orphaned(Allocation allocation) {
+    orphans.add(allocation);
+  }
+
+  /**
+   * Releases the orphans whose owner's views are dead now: those owned by the calling thread (their
+   * confined arenas are closed here) and those whose owner has ended. Cheap when there are none.
+   * Failures to reset a slot are logged: the caller is not the one who closed the allocation.
+   */
+  void retireOrphans() {
+    if (orphans.isEmpty()) {
+      return;
+    }
+    for (Iterator<Allocation> it = orphans.iterator(); it.hasNext(); ) {
+      Allocation orphan = it.next();
+      if (orphan.tryRetire()) {
+        it.remove();
+        try {
+          release(orphan);
+        } catch (RuntimeException e) {
+          LOG.log(System.Logger.Level.WARNING, "resetting the slots of a closed instance failed", e);
+        }
+      }
+    }
+  }
+
+  /** Hands a closed allocation's slots back; every view of it is already dead. */
   void release(Allocation allocation) {
     ModuleImages images = allocation.registeredModule().images();
     RuntimeException failure = null;
@@ -272,6 +317,7 @@ final class EngineImpl implements Engine {
     if (closed) {
       return;
     }
+    retireOrphans();
     List<Allocation> leaked = new ArrayList<>(live);
     int leakedPermits = 0;
     for (AccountedResource resource : AccountedResource.values()) {
@@ -293,6 +339,20 @@ final class EngineImpl implements Engine {
       }
     }
     closed = true;
+    retireOrphans();
+    if (!orphans.isEmpty()) {
+      // Unmapping now could crash the JVM on an access through a view an owner still holds.
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "wasmpool engine closed while {0} instance allocation(s), closed from another thread than"
+              + " the one that made them, may still be used by that thread, which is running: the"
+              + " pools stay mapped (their address space is leaked) instead of being unmapped under it",
+          orphans.size());
+      if (failure != null) {
+        throw failure;
+      }
+      return;
+    }
     try {
       allocator.close();
     } catch (RuntimeException e) {

@@ -1,0 +1,268 @@
+package dev.wasmpool.api;
+
+import static dev.wasmpool.api.testing.Modules.data;
+import static dev.wasmpool.api.testing.Modules.withMemory;
+import static dev.wasmpool.api.testing.Modules.withMemoryAndTable;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The owner thread of an allocation (the one that made it): its local views are confined to it,
+ * and a close on another thread while it runs leaves the slots waiting for it, so that no view of a
+ * tenant ever reaches the slot's next tenant. Runs on every backend this OS has.
+ */
+class OwnerThreadTest {
+
+  private static final long PAGE = MemoryType.PAGE_SIZE;
+  private static final long WAIT_SECONDS = 30;
+
+  static Stream<String> backends() {
+    return OS.LINUX.isCurrentOs() ? Stream.of("linux", "portable") : Stream.of("portable");
+  }
+
+  /** One memory slot and one table slot, so that a slot not given back shows as exhaustion. */
+  private static Engine engine(String backend) {
+    return Engine.create(
+        EngineConfig.builder()
+            .allocationStrategy(
+                AllocationStrategy.pooling(
+                    PoolingAllocationConfig.builder()
+                        .totalMemories(1)
+                        .totalTables(1)
+                        .totalCoreInstances(2)
+                        .maxMemorySize(4 * PAGE)
+                        .tableElements(16)
+                        .build()))
+            .memoryReservation(4 * PAGE)
+            .memoryGuardSize(PAGE)
+            .backend(backend)
+            .build());
+  }
+
+  private static String text(MemorySegment segment, int length) {
+    byte[] bytes = new byte[length];
+    MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, 0, bytes, 0, length);
+    return new String(bytes, StandardCharsets.US_ASCII);
+  }
+
+  private static void write(MemorySegment segment, String text) {
+    byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+    MemorySegment.copy(bytes, 0, segment, ValueLayout.JAVA_BYTE, 0, bytes.length);
+  }
+
+  /** Runs {@code body} on a new thread and waits for it; its failure fails the test. */
+  private static <T> T onAnotherThread(java.util.concurrent.Callable<T> body) throws Exception {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                result.complete(body.call());
+              } catch (Throwable e) {
+                result.completeExceptionally(e);
+              }
+            });
+    thread.start();
+    thread.join();
+    return result.get();
+  }
+
+  @ParameterizedTest
+  @MethodSource("backends")
+  void ownerClose_localAndSharedViewsDie_slotBackAtOnce(String backend) {
+    try (Engine engine = engine(backend)) {
+      PooledModule module = engine.register(withMemoryAndTable("m", 1, 1, data(0, "image")));
+      InstanceAllocation a = module.allocate();
+      LinearMemory memory = a.memories().get(0);
+      MemorySegment local = memory.localSegment();
+      MemorySegment shared = memory.segment();
+      MemorySegment localTable = a.tables().get(0).localElements();
+      MemorySegment sharedTable = a.tables().get(0).elements();
+      assertEquals("image", text(local, 5));
+      write(local, "SECRET");
+      assertEquals("SECRET", text(shared, 6), "both views show the same bytes");
+      localTable.set(ValueLayout.JAVA_LONG, 0, 7L);
+      assertEquals(7L, sharedTable.get(ValueLayout.JAVA_LONG, 0));
+      a.close();
+      assertThrows(IllegalStateException.class, () -> local.get(ValueLayout.JAVA_BYTE, 0));
+      assertThrows(IllegalStateException.class, () -> shared.get(ValueLayout.JAVA_BYTE, 0));
+      assertThrows(IllegalStateException.class, () -> localTable.get(ValueLayout.JAVA_LONG, 0));
+      assertThrows(IllegalStateException.class, () -> sharedTable.get(ValueLayout.JAVA_LONG, 0));
+      assertThrows(IllegalStateException.class, memory::localSegment);
+      assertEquals(0, engine.metrics().memories(), "the slot is back");
+      try (InstanceAllocation b = module.allocate()) {
+        assertEquals("image", text(b.memories().get(0).localSegment(), 5));
+        assertEquals(0, b.memories().get(0).localSegment().get(ValueLayout.JAVA_BYTE, 5));
+        assertEquals(0L, b.tables().get(0).localElements().get(ValueLayout.JAVA_LONG, 0));
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("backends")
+  void localView_isConfinedToTheOwner_otherThreadsGetTheSharedView(String backend)
+      throws Exception {
+    try (Engine engine = engine(backend)) {
+      PooledModule module = engine.register(withMemory("m", 1, -1));
+      try (InstanceAllocation a = module.allocate()) {
+        LinearMemory memory = a.memories().get(0);
+        MemorySegment local = memory.localSegment();
+        assertSame(local, memory.localSegment(), "the owner keeps one local view");
+        write(local, "owner");
+        String seen =
+            onAnotherThread(
+                () -> {
+                  assertThrows(WrongThreadException.class, () -> local.get(ValueLayout.JAVA_BYTE, 0));
+                  MemorySegment theirs = memory.localSegment();
+                  assertSame(memory.segment(), theirs, "another thread gets the shared view");
+                  String before = text(theirs, 5);
+                  write(theirs, "other");
+                  return before;
+                });
+        assertEquals("owner", seen);
+        assertEquals("other", text(local, 5));
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("backends")
+  void grow_localViewFollows_alsoAfterGrowthOnAnotherThread(String backend) throws Exception {
+    try (Engine engine = engine(backend)) {
+      PooledModule module = engine.register(withMemory("m", 1, -1));
+      try (InstanceAllocation a = module.allocate()) {
+        LinearMemory memory = a.memories().get(0);
+        assertEquals(1, memory.grow(1));
+        assertEquals(2 * PAGE, memory.localSegment().byteSize());
+        assertEquals(2L, onAnotherThread(() -> memory.grow(1)));
+        MemorySegment local = memory.localSegment();
+        assertEquals(3 * PAGE, local.byteSize());
+        local.set(ValueLayout.JAVA_BYTE, 3 * PAGE - 1, (byte) 9);
+        assertEquals(9, memory.segment().get(ValueLayout.JAVA_BYTE, 3 * PAGE - 1));
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("backends")
+  void closeOnAnotherThread_ownerRunning_slotWaitsForTheOwner_neverReachesTheNextTenant(
+      String backend) throws Exception {
+    try (Engine engine = engine(backend)) {
+      PooledModule module = engine.register(withMemory("m", 1, -1));
+      CountDownLatch handedOver = new CountDownLatch(1);
+      CountDownLatch closedElsewhere = new CountDownLatch(1);
+      AtomicReference<InstanceAllocation> allocation = new AtomicReference<>();
+      CompletableFuture<String> owner =
+          CompletableFuture.supplyAsync(
+              () -> {
+                InstanceAllocation a = module.allocate();
+                MemorySegment local = a.memories().get(0).localSegment();
+                write(local, "SECRET");
+                allocation.set(a);
+                handedOver.countDown();
+                await(closedElsewhere);
+                // Closed on the main thread: this tenant's own bytes, still its alone.
+                String stillMine = text(local, 6);
+                // Any engine call on this thread retires its orphan: the slot is reset and reused.
+                try (InstanceAllocation next = module.allocate()) {
+                  assertThrows(IllegalStateException.class, () -> local.get(ValueLayout.JAVA_BYTE, 0));
+                  MemorySegment fresh = next.memories().get(0).localSegment();
+                  assertEquals(0L, fresh.get(ValueLayout.JAVA_LONG_UNALIGNED, 0), "no SECRET");
+                }
+                return stillMine;
+              },
+              runnable -> new Thread(runnable).start());
+      await(handedOver);
+      InstanceAllocation a = allocation.get();
+      MemorySegment shared = a.memories().get(0).segment();
+      a.close();
+      assertTrue(a.isClosed());
+      assertThrows(IllegalStateException.class, () -> shared.get(ValueLayout.JAVA_BYTE, 0));
+      assertEquals(1, engine.metrics().memories(), "the slot waits for its owner");
+      assertThrows(PoolExhaustedException.class, module::allocate, "and is not handed out");
+      closedElsewhere.countDown();
+      assertEquals("SECRET", owner.get(WAIT_SECONDS, TimeUnit.SECONDS));
+      assertEquals(0, engine.metrics().memories());
+      try (InstanceAllocation b = module.allocate()) {
+        assertEquals(0L, b.memories().get(0).segment().get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("backends")
+  void closeOnAnotherThread_ownerEnded_slotBackAtOnce(String backend) throws Exception {
+    try (Engine engine = engine(backend)) {
+      PooledModule module = engine.register(withMemory("m", 1, -1));
+      InstanceAllocation a =
+          onAnotherThread(
+              () -> {
+                InstanceAllocation made = module.allocate();
+                write(made.memories().get(0).localSegment(), "SECRET");
+                return made;
+              });
+      a.close();
+      assertEquals(0, engine.metrics().memories(), "nobody can use the ended owner's views");
+      try (InstanceAllocation b = module.allocate()) {
+        assertEquals(0L, b.memories().get(0).localSegment().get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("backends")
+  void engineClose_orphanOfARunningOwner_poolsStayMapped_ownerAccessIsSafe(String backend)
+      throws Exception {
+    Engine engine = engine(backend);
+    PooledModule module = engine.register(withMemory("m", 1, -1));
+    CountDownLatch handedOver = new CountDownLatch(1);
+    CountDownLatch engineClosed = new CountDownLatch(1);
+    AtomicReference<InstanceAllocation> allocation = new AtomicReference<>();
+    CompletableFuture<String> owner =
+        CompletableFuture.supplyAsync(
+            () -> {
+              InstanceAllocation a = module.allocate();
+              MemorySegment local = a.memories().get(0).localSegment();
+              allocation.set(a);
+              handedOver.countDown();
+              await(engineClosed);
+              // Unmapped memory would crash the JVM here; the engine left it mapped.
+              write(local, "after");
+              return text(local, 5);
+            },
+            runnable -> new Thread(runnable).start());
+    await(handedOver);
+    allocation.get().close();
+    engine.close();
+    assertThrows(IllegalStateException.class, module::allocate);
+    engineClosed.countDown();
+    assertEquals("after", owner.get(WAIT_SECONDS, TimeUnit.SECONDS));
+    assertFalse(allocation.get().memories().isEmpty());
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      if (!latch.await(WAIT_SECONDS, TimeUnit.SECONDS)) {
+        throw new AssertionError("the other thread did not get there");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+}
