@@ -63,6 +63,12 @@ final class LibC {
   /** {@code MADV_DONTNEED}: drop the pages; the next touch reads the file's bytes or zero. */
   static final int MADV_DONTNEED = 4;
 
+  /** {@code O_RDONLY}: open for reading only. */
+  static final int O_RDONLY = 0;
+
+  /** {@code O_CLOEXEC}: the descriptor is closed on exec. */
+  static final int O_CLOEXEC = 0x80000;
+
   /** {@code MFD_CLOEXEC}: the memfd is closed on exec. */
   static final int MFD_CLOEXEC = 0x1;
 
@@ -121,6 +127,8 @@ final class LibC {
   private static final MethodHandle MH$fcntl = lookupFcntl();
   private static final MethodHandle MH$close = lookupClose();
   private static final MethodHandle MH$sysconf = lookupSysconf();
+  private static final MethodHandle MH$open = lookupOpen();
+  private static final MethodHandle MH$ioctl = lookupIoctl();
 
   private LibC() {}
 
@@ -179,6 +187,20 @@ final class LibC {
   /** {@code long sysconf(int name)}. */
   private static MethodHandle lookupSysconf() {
     return findFunction("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
+  }
+
+  /** {@code int open(const char *pathname, int flags, ...)}, called without a mode. */
+  private static MethodHandle lookupOpen() {
+    return findFunction(
+        "open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.firstVariadicArg(2));
+  }
+
+  /** {@code int ioctl(int fd, unsigned long request, ...)}, called with one pointer argument. */
+  private static MethodHandle lookupIoctl() {
+    return findFunction(
+        "ioctl",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
+        Linker.Option.firstVariadicArg(2));
   }
 
   /**
@@ -447,6 +469,51 @@ final class LibC {
     if (r != 0) {
       throw failure("close", "fd=" + fd, errno(state));
     }
+  }
+
+  /**
+   * {@code open} without a mode (no {@code O_CREAT}).
+   *
+   * @return the new file descriptor
+   * @throws BackendException with {@code errno} if the kernel refuses
+   */
+  static int open(String path, int flags) {
+    MemorySegment state = callState();
+    int fd;
+    try (Arena arena = Arena.ofConfined()) {
+      fd = (int) MH$open.invokeExact(state, arena.allocateFrom(path), flags);
+    } catch (Throwable t) {
+      throw unexpected("open", t);
+    }
+    if (fd < 0) {
+      throw failure(
+          "open", "pathname=\"" + path + "\", flags=0x" + Integer.toHexString(flags), errno(state));
+    }
+    return fd;
+  }
+
+  /**
+   * {@code ioctl} with one pointer argument.
+   *
+   * @return the call's non-negative result
+   * @throws BackendException with {@code errno} if the kernel refuses
+   */
+  static int ioctl(int fd, long request, MemorySegment argument) {
+    MemorySegment state = callState();
+    int r;
+    try {
+      r = (int) MH$ioctl.invokeExact(state, fd, request, argument);
+    } catch (Throwable t) {
+      throw unexpected("ioctl", t);
+    }
+    if (r < 0) {
+      throw failure(
+          "ioctl",
+          String.format(
+              Locale.ROOT, "fd=%d, request=0x%x, argp=0x%x", fd, request, argument.address()),
+          errno(state));
+    }
+    return r;
   }
 
   /**

@@ -13,7 +13,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The Linux backend: reservations are {@code mmap}ed address space, images are sealed {@code
- * memfd}s mapped copy-on-write, resets decommit with {@code madvise(MADV_DONTNEED)}, and protection
+ * memfd}s mapped copy-on-write, resets decommit with {@code madvise(MADV_DONTNEED)} (only the
+ * written pages, where {@link PageScan} can find them), and protection
  * keys are used where {@link ProtectionKeyProbe} proves the CPU and kernel support them.
  *
  * <p>Thread-safe. The counts of open reservations and images are guarded by {@code this}, so that
@@ -27,6 +28,9 @@ final class LinuxBackend implements Backend {
   /** The keys facility, or {@code null} when keys are unsupported here. */
   private final @Nullable LinuxProtectionKeys keys;
 
+  /** Finds written pages for resets, or {@code null} without {@code PAGEMAP_SCAN}. */
+  private final @Nullable PageScan pageScan;
+
   /** Guarded by {@code this}. */
   private int openReservations;
 
@@ -36,8 +40,9 @@ final class LinuxBackend implements Backend {
   /** Guarded by {@code this}. */
   private boolean closed;
 
-  private LinuxBackend(long pageSize, int protectionKeys) {
+  private LinuxBackend(long pageSize, int protectionKeys, @Nullable PageScan pageScan) {
     this.pageSize = pageSize;
+    this.pageScan = pageScan;
     this.keys = protectionKeys > 0 ? new LinuxProtectionKeys() : null;
     this.capabilities = new Capabilities(true, true, true, protectionKeys);
   }
@@ -49,7 +54,28 @@ final class LinuxBackend implements Backend {
    * @throws BackendException if the page size cannot be read
    */
   static LinuxBackend create() {
-    return new LinuxBackend(LibC.pageSize(), ProtectionKeyProbe.answer().keys());
+    return create(true);
+  }
+
+  /**
+   * Creates the backend, with or without {@link PageScan} (tests compare the two).
+   *
+   * @param scanPages whether resets may use {@code PAGEMAP_SCAN} where the kernel has it
+   * @return the backend
+   * @throws BackendException if the page size cannot be read
+   */
+  static LinuxBackend create(boolean scanPages) {
+    return new LinuxBackend(
+        LibC.pageSize(), ProtectionKeyProbe.answer().keys(), scanPages ? PageScan.shared() : null);
+  }
+
+  /**
+   * The page scanner resets use.
+   *
+   * @return the scanner, or {@code null} when resets decommit whole ranges
+   */
+  @Nullable PageScan pageScan() {
+    return pageScan;
   }
 
   @Override

@@ -19,7 +19,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>Operations map one-to-one to system calls: {@code mprotect} for accessibility, {@code mmap(fd,
  * MAP_PRIVATE | MAP_FIXED)} to map an image copy-on-write, an anonymous {@code MAP_FIXED} mapping
  * to remove one, {@code madvise(MADV_DONTNEED)} to decommit (a private file mapping then reads the
- * image again, an anonymous one zero) and {@code pkey_mprotect} to colour.
+ * image again, an anonymous one zero) and {@code pkey_mprotect} to colour. Where the kernel has
+ * {@code PAGEMAP_SCAN} ({@link PageScan}), a reset restores only the pages that were written.
  */
 final class LinuxReservation implements Reservation {
 
@@ -174,7 +175,6 @@ final class LinuxReservation implements Reservation {
       }
       long keep = Math.min(keepResidentBytes, length);
       long keepEnd = offset + keep;
-      List<Piece> imagePieces = new ArrayList<>();
       synchronized (books) {
         if (!accessible.covers(offset, keepEnd)) {
           throw new BackendException(
@@ -186,32 +186,69 @@ final class LinuxReservation implements Reservation {
                   offset,
                   keepEnd));
         }
-        images.forEachOverlap(
-            offset, keepEnd, (s, e, m) -> imagePieces.add(new Piece(s, e, m)));
       }
-      // The prefix: written, so its pages stay resident. Zero outside images, image bytes inside.
-      long pos = offset;
-      for (Piece piece : imagePieces) {
-        if (piece.start() > pos) {
-          segment.asSlice(pos, piece.start() - pos).fill((byte) 0);
+      PageScan scan = length <= PageScan.SCAN_LIMIT_BYTES ? owner.pageScan() : null;
+      if (scan == null) {
+        // The prefix: written, so its pages stay resident. The rest: decommitted; the kernel
+        // brings back the image's bytes or zero on the next touch.
+        writeBack(offset, keepEnd);
+        if (length > keep) {
+          LibC.madvise(address + keepEnd, length - keep, LibC.MADV_DONTNEED);
         }
-        MemorySegment.copy(
-            piece.mapping().image().bytes(),
-            piece.start() - piece.mapping().offset(),
-            segment,
-            piece.start(),
-            piece.end() - piece.start());
-        pos = piece.end();
+        return;
       }
-      if (keepEnd > pos) {
-        segment.asSlice(pos, keepEnd - pos).fill((byte) 0);
-      }
-      // The rest: decommitted; the kernel brings back the image's bytes or zero on next touch.
-      if (length > keep) {
-        LibC.madvise(address + keepEnd, length - keep, LibC.MADV_DONTNEED);
+      // Only the written pages: by hand in the prefix; beyond it one decommit from the first
+      // written page to the last (one TLB flush, none when nothing beyond the prefix was written).
+      long[] decommit = {Long.MAX_VALUE, Long.MIN_VALUE};
+      scan.forEachDirtyRun(
+          address + offset,
+          length,
+          (start, end) -> {
+            long from = start - address;
+            long to = end - address;
+            if (from < keepEnd) {
+              writeBack(from, Math.min(to, keepEnd));
+            }
+            if (to > keepEnd) {
+              decommit[0] = Math.min(decommit[0], Math.max(from, keepEnd));
+              decommit[1] = Math.max(decommit[1], to);
+            }
+          });
+      if (decommit[1] > decommit[0]) {
+        LibC.madvise(address + decommit[0], decommit[1] - decommit[0], LibC.MADV_DONTNEED);
       }
     } finally {
       lifecycle.readLock().unlock();
+    }
+  }
+
+  /**
+   * Restores {@code [from, to)} by writing: the image's bytes where an image is mapped, zero
+   * elsewhere. The pages stay resident. The caller holds the lifecycle read lock.
+   */
+  private void writeBack(long from, long to) {
+    if (to <= from) {
+      return;
+    }
+    List<Piece> imagePieces = new ArrayList<>();
+    synchronized (books) {
+      images.forEachOverlap(from, to, (s, e, m) -> imagePieces.add(new Piece(s, e, m)));
+    }
+    long pos = from;
+    for (Piece piece : imagePieces) {
+      if (piece.start() > pos) {
+        segment.asSlice(pos, piece.start() - pos).fill((byte) 0);
+      }
+      MemorySegment.copy(
+          piece.mapping().image().bytes(),
+          piece.start() - piece.mapping().offset(),
+          segment,
+          piece.start(),
+          piece.end() - piece.start());
+      pos = piece.end();
+    }
+    if (to > pos) {
+      segment.asSlice(pos, to - pos).fill((byte) 0);
     }
   }
 
