@@ -1,0 +1,96 @@
+package dev.wasmpool.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.wasmpool.bench.report.Measurement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The targets section judges each DESIGN.md target from the medians. */
+class PerformanceReportTest {
+
+  private static final Suite.Machine MACHINE = new Suite.Machine(2, "cpu", "25", "Linux", "0.10 0.20 0.30 1/100 42");
+
+  private final List<Measurement> ms = new ArrayList<>();
+
+  private void avgt(String benchmark, String memory, double micros, String... params) {
+    Map<String, String> p = new java.util.TreeMap<>();
+    p.put("memory", memory);
+    for (int i = 0; i < params.length; i += 2) {
+      p.put(params[i], params[i + 1]);
+    }
+    ms.add(new Measurement(benchmark, p, 1, "avgt", "us/op", micros, Double.NaN));
+  }
+
+  private void thrpt(String benchmark, String memory, int threads, double opsPerMs) {
+    ms.add(new Measurement(benchmark, Map.of("memory", memory), threads, "thrpt", "ops/ms", opsPerMs, Double.NaN));
+  }
+
+  private List<PerformanceReport.Target> targets() {
+    return new PerformanceReport(ms, MACHINE, MACHINE, null, "").targets();
+  }
+
+  private void allMeasured(double small, double touch, double resetOne, double resetBig, double interp, double twoThreads) {
+    for (String memory : Subject.MEMORIES) {
+      boolean judged = memory.equals(PerformanceReport.JUDGED);
+      avgt("InstantiateBenchmark.instantiateClose", memory, judged ? small : 50, "shape", "small");
+      avgt("InstantiateBenchmark.instantiateClose", memory, judged ? 2 : 300, "shape", "medium");
+      avgt("InstantiateBenchmark.instantiateClose", memory, judged ? 2 : 3000, "shape", "large");
+      avgt("TouchBenchmark.instantiateTouchClose", memory, judged ? touch : 350);
+      avgt("ResetCostBenchmark.instantiateTouchClose", memory, judged ? resetOne : 10, "pages", "1");
+      avgt("ResetCostBenchmark.instantiateTouchClose", memory, judged ? resetBig : 90000, "pages", "4096");
+      avgt("WorkloadBenchmark.workload", memory, judged ? interp : 100, "machine", "interpreter");
+      avgt("WorkloadBenchmark.workload", memory, judged ? 90 : 100, "machine", "compiler");
+      thrpt("ConcurrencyBenchmark.oneThread", memory, 1, 100);
+      thrpt("ConcurrencyBenchmark.twoThreads", memory, 2, judged ? twoThreads : 120);
+    }
+  }
+
+  @Test
+  void targets_allMet() {
+    allMeasured(9.9, 36, 7, 10.5, 100, 180);
+    List<PerformanceReport.Target> targets = targets();
+    assertEquals(8, targets.size());
+    for (PerformanceReport.Target t : targets) {
+      assertEquals(Boolean.TRUE, t.met(), t.toString());
+    }
+  }
+
+  @Test
+  void targets_eachLimitCrossed_missed() {
+    allMeasured(10.1, 36.5, 7, 10.6, 100.5, 179);
+    List<PerformanceReport.Target> targets = targets();
+    assertEquals(Boolean.FALSE, targets.get(0).met(), "small over 10 us");
+    assertEquals(Boolean.TRUE, targets.get(1).met(), "medium");
+    assertEquals(Boolean.FALSE, targets.get(3).met(), "touch over 36 us");
+    assertEquals(Boolean.FALSE, targets.get(4).met(), "reset 10.6/7 > 1.5");
+    assertEquals(Boolean.FALSE, targets.get(5).met(), "interpreter 100/100.5 < 1.0");
+    assertEquals(Boolean.TRUE, targets.get(6).met(), "compiler 100/90");
+    assertEquals(Boolean.FALSE, targets.get(7).met(), "1.79x threads");
+    assertTrue(targets.get(7).measured().startsWith("1.79×"), targets.get(7).measured());
+  }
+
+  @Test
+  void targets_missingMeasurements_notMeasured() {
+    for (PerformanceReport.Target t : targets()) {
+      assertEquals(null, t.met(), t.toString());
+      assertEquals("not measured", t.verdict());
+    }
+  }
+
+  @Test
+  void markdown_namesCommandMachineSettingsAndSections() {
+    allMeasured(5, 20, 7, 8, 90, 190);
+    String md = new PerformanceReport(ms, MACHINE, MACHINE, java.time.Duration.ofMinutes(7), "## Notes\n\nhand").toMarkdown();
+    assertTrue(md.contains(Suite.COMMAND), md);
+    assertTrue(md.contains("2 cores (cpu)"), md);
+    assertTrue(md.contains("the suite took 7.0 minutes"), md);
+    assertTrue(md.contains("| reset cost flat"), md);
+    assertTrue(md.contains("| pooled-linux | 100 | 190 | 1.90× |"), md);
+    assertTrue(md.contains("## Notes\n\nhand"), md);
+    assertTrue(!md.contains("busy on this machine"), "load 0.10 on 2 cores is quiet");
+  }
+}

@@ -1,0 +1,79 @@
+package dev.wasmpool.bench;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Memory;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every compared memory instantiates the benchmark modules alike. */
+class SubjectTest {
+
+  /** The memories this OS can run: {@code pooled-linux} only on Linux. */
+  static Stream<String> memories() {
+    return Subject.MEMORIES.stream().filter(m -> OS.LINUX.isCurrentOs() || !m.equals("pooled-linux"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("memories")
+  void instantiate_mediumShape_dataInPlace_touchWorks_repeatedly(String memory) {
+    try (Subject subject = Subject.open(memory, ModuleShape.MEDIUM.wasm(), false)) {
+      for (int round = 0; round < 3; round++) {
+        try (Subject.Tenant tenant = subject.instantiate()) {
+          Memory m = tenant.instance().memory();
+          assertEquals(ModuleShape.MEDIUM.initialPages(), m.pages());
+          assertArrayEquals(ModuleShape.patternBytes(64), m.readBytes(0, 64), "data, round " + round);
+          assertEquals(0, m.readInt(65536 * 16), "beyond the data: zero, round " + round);
+          assertEquals(4, tenant.instance().export("touch").apply(4)[0]);
+          assertEquals(3, m.readInt(3 * 65536));
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("memories")
+  void workload_interpreterAndCompiler_sameChecksum(String memory) {
+    long[] checksums = new long[2];
+    for (int compiled = 0; compiled < 2; compiled++) {
+      try (Subject subject = Subject.open(memory, MemoryWorkload.wasm(), compiled == 1);
+          Subject.Tenant tenant = subject.instantiate()) {
+        Instance instance = tenant.instance();
+        instance.export("fill").apply(1024, 7);
+        instance.export("memcpy").apply(1 << 20, 0, 4096);
+        instance.export("sort").apply(1 << 20, 1024);
+        checksums[compiled] = instance.export("checksum").apply(4096)[0];
+        int previous = Integer.MIN_VALUE;
+        for (int i = 0; i < 1024; i++) {
+          int value = instance.memory().readInt((1 << 20) + 4 * i);
+          assertEquals(true, previous <= value, "sorted at " + i);
+          previous = value;
+        }
+      }
+    }
+    assertEquals(checksums[0], checksums[1]);
+  }
+
+  @Test
+  void open_unknownMemory_namesTheChoices() {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Subject.open("heap", ModuleShape.SMALL.wasm(), false));
+    assertEquals("memory must be one of " + Subject.MEMORIES + " (was heap)", e.getMessage());
+  }
+
+  @Test
+  void pooledTenant_closed_memoryUnusable() {
+    try (Subject subject = Subject.open("pooled-portable", ModuleShape.SMALL.wasm(), false)) {
+      Subject.Tenant tenant = subject.instantiate();
+      Memory m = tenant.instance().memory();
+      tenant.close();
+      assertThrows(IllegalStateException.class, () -> m.readInt(0));
+    }
+  }
+}
