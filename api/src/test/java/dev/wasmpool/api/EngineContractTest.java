@@ -234,11 +234,8 @@ abstract class EngineContractTest {
         iterations,
         (id, i) -> {
           PooledModule module = (i + id) % 2 == 0 ? a : b;
-          InstanceAllocation x;
-          try {
-            x = module.allocate();
-          } catch (PoolExhaustedException e) {
-            exhausted.incrementAndGet();
+          InstanceAllocation x = Churn.allocateOrCount(module, exhausted);
+          if (x == null) {
             return;
           }
           try (x) {

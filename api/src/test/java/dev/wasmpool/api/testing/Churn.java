@@ -1,6 +1,10 @@
 package dev.wasmpool.api.testing;
 
+import dev.wasmpool.api.InstanceAllocation;
+import dev.wasmpool.api.PoolExhaustedException;
+import dev.wasmpool.api.PooledModule;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** Runs the same work on several threads at once and fails with every thread's failure. */
 public final class Churn {
@@ -55,6 +59,22 @@ public final class Churn {
       AssertionError error = new AssertionError(failures.size() + " thread(s) failed");
       failures.forEach(error::addSuppressed);
       throw error;
+    }
+  }
+
+  /**
+   * Allocates an instance, or counts a full pool.
+   *
+   * @param module the module
+   * @param exhausted incremented when a pool is full
+   * @return the allocation, or {@code null} when a pool was full
+   */
+  public static InstanceAllocation allocateOrCount(PooledModule module, AtomicInteger exhausted) {
+    try {
+      return module.allocate();
+    } catch (PoolExhaustedException e) {
+      exhausted.incrementAndGet();
+      return null;
     }
   }
 }

@@ -607,11 +607,8 @@ class PoolingEngineTest {
         iterations,
         (id, i) -> {
           PooledModule module = (i + id) % 2 == 0 ? a : b;
-          InstanceAllocation x;
-          try {
-            x = module.allocate();
-          } catch (PoolExhaustedException e) {
-            exhausted.incrementAndGet();
+          InstanceAllocation x = Churn.allocateOrCount(module, exhausted);
+          if (x == null) {
             return;
           }
           int slot = slotOf(x, 0);
