@@ -29,6 +29,8 @@ import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.ValType;
 import com.dylibso.chicory.wasm.types.Value;
 import dev.wasmpool.api.Engine;
+import dev.wasmpool.api.ModuleValidationException;
+import dev.wasmpool.api.PoolExhaustedException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -317,6 +319,32 @@ class PooledWasmModuleTest {
       instance.close();
       assertThrows(IllegalStateException.class, () -> table.ref(0));
       assertThrows(IllegalStateException.class, () -> table.setRef(0, 0, null));
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("backends")
+  void tableLimits_perModuleAndTotal(String backend) {
+    try (Engine engine = Pools.engine(backend, p -> p.totalTables(2).totalCoreInstances(4))) {
+      ModuleValidationException perModule =
+          assertThrows(
+              ModuleValidationException.class,
+              () -> PooledWasmModule.load(engine, new WasmBuilder().table(1, -1).table(1, -1).parse()));
+      assertTrue(
+          perModule.getMessage().contains("defined tables count of 2 exceeds the per-instance limit of 1"),
+          perModule.getMessage());
+      try (PooledWasmModule pooled = PooledWasmModule.load(engine, new WasmBuilder().table(3, -1).parse())) {
+        PooledInstance one = pooled.instantiate();
+        PooledInstance two = pooled.instantiate();
+        PoolExhaustedException e = assertThrows(PoolExhaustedException.class, pooled::instantiate);
+        assertEquals("maximum concurrent limit of 2 for tables reached", e.getMessage());
+        assertEquals(2, engine.metrics().coreInstances(), "the failed attempt returned its instance slot");
+        one.close();
+        try (PooledInstance three = pooled.instantiate()) {
+          assertEquals(3, three.instance().table(0).size());
+        }
+        two.close();
+      }
     }
   }
 
