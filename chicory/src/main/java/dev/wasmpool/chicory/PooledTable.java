@@ -41,7 +41,6 @@ final class PooledTable extends TableInstance {
   /** No {@link Table} minimum: keeps the superclass from allocating its arrays. */
   private static final TableLimits EMPTY = new TableLimits(0, 0);
 
-  private final TableSlot slot;
   private final MemorySegment elements;
   private final ValType elementType;
   private final TableLimits limits;
@@ -74,7 +73,6 @@ final class PooledTable extends TableInstance {
               + slot.maximumElements()
               + " elements");
     }
-    this.slot = slot;
     this.elements = slot.elements();
     this.elementType = elementType;
     this.limits = new TableLimits(declaredMinimum, declaredMaximum);
@@ -83,15 +81,6 @@ final class PooledTable extends TableInstance {
     if (initialValue != Value.REF_NULL_VALUE) {
       fill(0, size, initialValue, null);
     }
-  }
-
-  /**
-   * The pool slot behind this table.
-   *
-   * @return the slot
-   */
-  TableSlot tableSlot() {
-    return slot;
   }
 
   @Override
