@@ -242,14 +242,13 @@ public final class EngineConfig {
     /**
      * Sets how many bytes of address space each linear memory reserves, not counting its guard.
      *
-     * <p>Accesses a memory makes within its reservation plus guard need no bounds check that
-     * could be wrong: whatever is not accessible yet is mapped without access. In the pool every
-     * memory slot is {@code max(memoryReservation, maxMemorySize) + memoryGuardSize} bytes
-     * (rounded up to host pages, and smaller with protection-key striping), and a memory never
-     * moves: it grows in place up to {@link PoolingAllocationConfig#maxMemorySize()}, which must
-     * not exceed this value. Reserved address space costs no memory until it is made accessible
-     * and written; on the {@code impl-portable} backend, which cannot reserve without committing,
-     * a slot's storage covers only its maximum size.
+     * <p>A pooled memory never moves: it grows in place, by making more of its reservation
+     * accessible, so growth never copies and a {@code MemorySegment} handed out stays valid. In
+     * the pool every memory slot is {@code max(memoryReservation, maxMemorySize) + memoryGuardSize}
+     * bytes (rounded up to host pages, and smaller with protection-key striping), so {@link
+     * PoolingAllocationConfig#maxMemorySize()} must not exceed this value; {@link #build()} checks
+     * it. Reserved address space costs no memory until it is made accessible and written, but
+     * the whole pool must fit the process's address space, which the engine checks when it starts.
      *
      * <p>{@code 0} reserves nothing beyond what {@code maxMemorySize} needs.
      *
@@ -266,11 +265,12 @@ public final class EngineConfig {
      * Sets the size of the inaccessible guard region that follows each linear memory's
      * reservation.
      *
-     * <p>An access that runs past a memory's reservation lands in its guard (which, in the pool,
-     * is also the next slot's leading region) and faults instead of reaching a neighbour. A
-     * non-zero guard is also what lets protection keys stripe the pool. {@code 0} places slots
-     * back to back; out-of-bounds accesses are then caught only by bounds checks, which Chicory
-     * always performs on the Java side.
+     * <p>On the JVM every access to a pooled memory goes through a bounds-checked {@code
+     * MemorySegment}, so the guard is not what enforces WebAssembly's bounds: it is defence in
+     * depth, an inaccessible gap that makes a stray native access past a memory fault instead of
+     * reaching the next slot (in the pool, one slot's guard is the region in front of the next).
+     * A non-zero guard is also what lets protection keys stripe the pool. {@code 0} places slots
+     * back to back and saves address space.
      *
      * @param memoryGuardSize bytes; default 32 MiB
      * @return this builder
@@ -321,8 +321,8 @@ public final class EngineConfig {
      *
      * <p>With {@value #AUTO_BACKEND_NAME} the system property {@code wasmpool.backend}, when set,
      * names the backend; otherwise {@link java.util.ServiceLoader} finds every backend provider
-     * and the supported one with the highest priority wins ({@code linux} on Linux with native
-     * access enabled, else {@code portable}). Any other name forces that provider, ignoring the
+     * and the supported one with the highest priority wins (with the bundled providers, {@code
+     * linux} on Linux with native access enabled, else {@code portable}). Any other name forces that provider, ignoring the
      * system property; engine creation fails, saying why and listing what was found, when it is
      * missing or cannot run here. Names are compared in lower case.
      *

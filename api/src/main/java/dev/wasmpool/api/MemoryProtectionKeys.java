@@ -6,7 +6,7 @@ package dev.wasmpool.api;
  *
  * <p>Keys exist only on x86-64 Linux with a CPU that has PKU and a kernel that enables it; the
  * {@code impl-linux} backend checks both before it calls any {@code pkey_*} function. Elsewhere,
- * and on the {@code impl-portable} backend, no keys are available.
+ * and on the {@code impl-portable} backend, no keys are available. Constants are immutable.
  */
 public enum MemoryProtectionKeys {
   /** Never use protection keys: every slot keeps its full guard region. The default. */

@@ -451,7 +451,7 @@ public final class PoolingAllocationConfig {
      * warm slot is free, so the slots ever touched equal the peak number of live memories.
      * {@link Integer#MAX_VALUE} prefers cold slots, so over time every one of {@link
      * #totalMemories(int)} slots is touched. The budget applies to each memory pool (each
-     * protection-key stripe has its own); table slots are reused without affinity.
+     * protection-key stripe has its own). As in Wasmtime, table slots track no affinity.
      *
      * @param maxUnusedWarmSlots the count; default 100
      * @return this builder
@@ -629,7 +629,7 @@ public final class PoolingAllocationConfig {
      * calling Java thread and wasmpool allocates no stack memory. The engine accounts one stack
      * per live instance only when the runtime binding asks for one at instantiation, and none
      * otherwise; asking beyond the limit fails with {@code "maximum concurrent limit of N for
-     * fibers reached"}. The Chicory binding does not ask by default.
+     * fibers reached"}. Whether a binding asks is part of that binding's documentation.
      *
      * @param totalStacks the count; default 1000
      * @return this builder

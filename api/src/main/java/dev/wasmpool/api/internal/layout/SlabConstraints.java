@@ -6,6 +6,7 @@ import dev.wasmpool.api.PoolingAllocationConfig;
 
 /**
  * What the memory pool's layout must satisfy, in bytes as configured (not yet page-rounded).
+ * Immutable.
  *
  * @param expectedSlotBytes the address space each memory should reserve ({@code
  *     memoryReservation})

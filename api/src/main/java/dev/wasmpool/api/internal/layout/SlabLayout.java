@@ -5,6 +5,7 @@ import java.util.Objects;
 /**
  * The memory pool's slab: a leading guard, {@code numSlots} slots of {@code slotBytes} each, and a
  * trailing guard, all page-aligned; slot {@code i} belongs to stripe {@code i % numStripes}.
+ * Immutable.
  *
  * @param numSlots the number of memory slots
  * @param slotBytes the distance in bytes from one slot's start to the next's, page-aligned

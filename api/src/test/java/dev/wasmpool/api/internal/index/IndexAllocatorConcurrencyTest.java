@@ -1,6 +1,7 @@
 package dev.wasmpool.api.internal.index;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wasmpool.api.internal.testing.Seeds;
@@ -123,7 +124,7 @@ class IndexAllocatorConcurrencyTest {
         int slot = allocator.allocAffineAndClearAffinity(key);
         if (slot >= 0) {
           take(holder, slot, id);
-          assertEquals(null, allocator.affinityOf(slot));
+          assertNull(allocator.affinityOf(slot), "a used slot reports no affinity");
           release(holder, slot, id);
           lastBytes.set(slot, 0);
           allocator.free(slot, 0);

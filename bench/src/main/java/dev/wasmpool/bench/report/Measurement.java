@@ -1,0 +1,122 @@
+package dev.wasmpool.bench.report;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * One JMH result: a benchmark method with its parameters, and the median of its measurement
+ * iterations.
+ *
+ * @param benchmark the benchmark's simple name, {@code Class.method}
+ * @param params its {@code @Param} values, sorted by name
+ * @param threads the number of benchmark threads
+ * @param mode JMH's mode ({@code avgt}, {@code thrpt}, ...)
+ * @param unit the score's unit, for example {@code us/op}
+ * @param median the median of the iteration scores
+ * @param error the score error JMH reports (99.9% interval half-width), NaN if unknown
+ */
+public record Measurement(
+    String benchmark,
+    Map<String, String> params,
+    int threads,
+    String mode,
+    String unit,
+    double median,
+    double error) {
+
+  /** Copies the parameters into a sorted map. */
+  public Measurement {
+    params = new TreeMap<>(params);
+  }
+
+  /**
+   * Reads a JMH result file written with {@code -rf json}.
+   *
+   * @param json the file's contents
+   * @return the measurements, in file order
+   * @throws IllegalArgumentException if the text is not a JMH result array
+   */
+  public static List<Measurement> parseJmhJson(String json) {
+    Object root = Json.parse(json);
+    if (!(root instanceof List<?> results)) {
+      throw new IllegalArgumentException("a JMH result file is a JSON array");
+    }
+    List<Measurement> out = new ArrayList<>();
+    for (Object entry : results) {
+      Map<?, ?> result = map(entry, "result");
+      String fullName = string(result.get("benchmark"), "benchmark");
+      String[] parts = fullName.split("\\.");
+      String name =
+          parts.length >= 2 ? parts[parts.length - 2] + "." + parts[parts.length - 1] : fullName;
+      Map<String, String> params = new TreeMap<>();
+      Object rawParams = result.get("params");
+      if (rawParams instanceof Map<?, ?> p) {
+        p.forEach((k, v) -> params.put(String.valueOf(k), String.valueOf(v)));
+      }
+      Map<?, ?> primary = map(result.get("primaryMetric"), "primaryMetric");
+      Map<?, ?> percentiles = map(primary.get("scorePercentiles"), "scorePercentiles");
+      out.add(
+          new Measurement(
+              name,
+              params,
+              number(result.get("threads"), 1),
+              string(result.get("mode"), "mode"),
+              string(primary.get("scoreUnit"), "scoreUnit"),
+              number(percentiles.get("50.0"), Double.NaN),
+              number(primary.get("scoreError"), Double.NaN)));
+    }
+    return out;
+  }
+
+  /**
+   * This measurement's parameters without {@code excluded}, as {@code a=1 b=2}.
+   *
+   * @param excluded the parameter to leave out (the one the table's columns are made of)
+   * @return the label
+   */
+  public String paramsLabel(String excluded) {
+    StringBuilder sb = new StringBuilder();
+    params.forEach(
+        (k, v) -> {
+          if (!k.equals(excluded)) {
+            sb.append(sb.length() == 0 ? "" : " ").append(k).append('=').append(v);
+          }
+        });
+    return sb.toString();
+  }
+
+  private static Map<?, ?> map(@Nullable Object value, String what) {
+    if (value instanceof Map<?, ?> m) {
+      return m;
+    }
+    throw new IllegalArgumentException("JMH result lacks the object '" + what + "'");
+  }
+
+  private static String string(@Nullable Object value, String what) {
+    if (value instanceof String s) {
+      return s;
+    }
+    throw new IllegalArgumentException("JMH result lacks the string '" + what + "'");
+  }
+
+  private static double number(@Nullable Object value, double fallback) {
+    if (value instanceof Double d) {
+      return d;
+    }
+    if (value instanceof String s) {
+      try {
+        return Double.parseDouble(s);
+      } catch (NumberFormatException e) {
+        return fallback;
+      }
+    }
+    return fallback;
+  }
+
+  private static int number(@Nullable Object value, int fallback) {
+    return value instanceof Double d ? d.intValue() : fallback;
+  }
+}
