@@ -452,6 +452,21 @@ class PoolingEngineTest {
     assertEquals(mapped, backend.count("mapImage"));
   }
 
+  @Test
+  void moduleClose_purgeRefused_slotErasedBeforeReuse_imageStillReleased() {
+    engine = engine(backend, smallPool().totalMemories(1).build());
+    PooledModule module = engine.register(withMemory("a", 1, -1, data(0, "SECRET")));
+    module.allocate().close();
+    backend.failNext("removeImage", 1);
+    module.close();
+    assertEquals(ImageSlot.State.UNKNOWN, memoryPool(engine).slot(0).state());
+    PooledModule other = engine.register(withMemory("b", 1, -1));
+    try (InstanceAllocation b = other.allocate()) {
+      assertAllZero(b.memories().get(0).segment());
+    }
+    assertEquals(0, backend.openImages().size(), "released once the erase dropped it");
+  }
+
   /* ---- use after close ---- */
 
   @Test

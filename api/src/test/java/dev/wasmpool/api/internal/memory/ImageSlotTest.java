@@ -149,4 +149,22 @@ class ImageSlotTest {
     assertEquals(0, memory.get(ValueLayout.JAVA_BYTE, 0));
     assertEquals(ImageSlot.State.PREVIOUSLY_USED, slot.state());
   }
+
+  @Test
+  void removeImageFailure_unknown_eraseCopesWithTheImageGone() {
+    ImageSlot slot = slot(false);
+    ModuleImage first = image(0, (byte) 1);
+    ModuleImage second = image(0, (byte) 2);
+    slot.instantiate(PAGE, first);
+    slot.resetForReuse(0);
+    first.release();
+    backend.failNext("removeImage", 1);
+    assertThrows(BackendException.class, () -> slot.instantiate(PAGE, second));
+    assertEquals(ImageSlot.State.UNKNOWN, slot.state());
+    assertTrue(first.isOpen(), "still held until the erase");
+    slot.instantiate(PAGE, second);
+    assertFalse(first.isOpen(), "the erase let go of the image the refused removal dropped");
+    assertEquals(2, reservation.peek(PAGE));
+    assertTrue(reservation.isAccessible(PAGE, PAGE));
+  }
 }
