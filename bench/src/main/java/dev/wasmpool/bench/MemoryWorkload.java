@@ -1,0 +1,119 @@
+package dev.wasmpool.bench;
+
+import dev.wasmpool.bench.wasm.Code;
+import dev.wasmpool.bench.wasm.ModuleWriter;
+
+/**
+ * A memory-bound WebAssembly module for the execution benchmarks: {@code fill(words, seed)} writes
+ * pseudo-random words, {@code checksum(len)} hashes bytes one at a time, {@code memcpy(dst, src,
+ * len)} copies eight bytes at a time and {@code sort(base, n)} shell-sorts {@code n} i32s. Every
+ * memory access goes through the runtime's {@code Memory}, so the figures compare memories.
+ */
+public final class MemoryWorkload {
+
+  /** Initial (and maximum) memory size: 64 pages, 4 MiB. */
+  public static final int PAGES = 64;
+
+  private MemoryWorkload() {}
+
+  /**
+   * The module's bytes.
+   *
+   * @return a WebAssembly binary
+   */
+  public static byte[] wasm() {
+    return new ModuleWriter()
+        .memory(PAGES, PAGES)
+        .function("fill", 2, 1, fill())
+        .function("checksum", 1, 2, checksum())
+        .function("memcpy", 3, 1, memcpy())
+        .function("sort", 2, 5, sort())
+        .toBytes();
+  }
+
+  /** {@code for (i = 0; i < n; i++) { x = x * 1664525 + 1013904223; store32(i * 4, x); } return x;} */
+  private static Code fill() {
+    int n = 0;
+    int x = 1;
+    int i = 2;
+    Code c = new Code().block().loop();
+    exitIfGreaterOrEqual(c, i, n);
+    c.localGet(i).i32Const(2).i32Shl();
+    c.localGet(x).i32Const(1664525).i32Mul().i32Const(1013904223).i32Add().localTee(x);
+    c.i32Store();
+    increment(c, i, 1);
+    return c.br(0).end().end().localGet(x);
+  }
+
+  /** {@code for (i = 0; i < len; i++) h = rotl(h, 5) ^ load8_u(i); return h;} */
+  private static Code checksum() {
+    int len = 0;
+    int h = 1;
+    int i = 2;
+    Code c = new Code().block().loop();
+    exitIfGreaterOrEqual(c, i, len);
+    c.localGet(h).i32Const(5).i32Rotl().localGet(i).i32Load8U().i32Xor().localSet(h);
+    increment(c, i, 1);
+    return c.br(0).end().end().localGet(h);
+  }
+
+  /** {@code for (i = 0; i < len; i += 8) store64(dst + i, load64(src + i)); return len;} */
+  private static Code memcpy() {
+    int dst = 0;
+    int src = 1;
+    int len = 2;
+    int i = 3;
+    Code c = new Code().block().loop();
+    exitIfGreaterOrEqual(c, i, len);
+    c.localGet(dst).localGet(i).i32Add();
+    c.localGet(src).localGet(i).i32Add().i64Load();
+    c.i64Store();
+    increment(c, i, 8);
+    return c.br(0).end().end().localGet(len);
+  }
+
+  /** Shell sort with halving gaps of {@code n} signed i32s at {@code base}; returns 0. */
+  private static Code sort() {
+    int base = 0;
+    int n = 1;
+    int gap = 2;
+    int i = 3;
+    int j = 4;
+    int tmp = 5;
+    int prev = 6;
+    Code c = new Code();
+    c.localGet(n).i32Const(1).i32ShrU().localSet(gap);
+    c.block().loop(); // gap loop
+    c.localGet(gap).i32Eqz().brIf(1);
+    c.localGet(gap).localSet(i);
+    c.block().loop(); // i loop
+    exitIfGreaterOrEqual(c, i, n);
+    element(c, base, i).i32Load().localSet(tmp);
+    c.localGet(i).localSet(j);
+    c.block().loop(); // j loop: shift larger elements up by gap
+    c.localGet(j).localGet(gap).i32LtS().brIf(1);
+    c.localGet(base).localGet(j).localGet(gap).i32Sub().i32Const(2).i32Shl().i32Add().i32Load();
+    c.localTee(prev).localGet(tmp).i32GtS().i32Eqz().brIf(1);
+    element(c, base, j).localGet(prev).i32Store();
+    c.localGet(j).localGet(gap).i32Sub().localSet(j);
+    c.br(0).end().end();
+    element(c, base, j).localGet(tmp).i32Store();
+    increment(c, i, 1);
+    c.br(0).end().end();
+    c.localGet(gap).i32Const(1).i32ShrU().localSet(gap);
+    c.br(0).end().end();
+    return c.i32Const(0);
+  }
+
+  private static Code element(Code c, int base, int index) {
+    return c.localGet(base).localGet(index).i32Const(2).i32Shl().i32Add();
+  }
+
+  private static void exitIfGreaterOrEqual(Code c, int counter, int limit) {
+    c.localGet(counter).localGet(limit).i32GeS().brIf(1);
+  }
+
+  private static void increment(Code c, int local, int by) {
+    c.localGet(local).i32Const(by).i32Add().localSet(local);
+  }
+}

@@ -1,0 +1,109 @@
+package dev.wasmpool.bench;
+
+import dev.wasmpool.bench.wasm.Code;
+import dev.wasmpool.bench.wasm.ModuleWriter;
+
+/**
+ * The three module shapes of the instantiation benchmarks (DESIGN.md): each declares a memory of
+ * maximum 65536 pages and exports {@code touch(n)}, which writes one i32 into each of the first
+ * {@code n} pages. Generated deterministically, so every run measures the same bytes.
+ */
+public enum ModuleShape {
+  /** 1 page, 16 bytes of data. */
+  SMALL(1, 16),
+  /** 17 pages, 64 KiB of data. */
+  MEDIUM(17, 64 * 1024),
+  /** 256 pages, 4 MiB of data. */
+  LARGE(256, 4 * 1024 * 1024);
+
+  /** The declared maximum of every shape's memory, in pages. */
+  public static final int MAXIMUM_PAGES = 65536;
+
+  private final int initialPages;
+  private final int dataBytes;
+
+  ModuleShape(int initialPages, int dataBytes) {
+    this.initialPages = initialPages;
+    this.dataBytes = dataBytes;
+  }
+
+  /**
+   * The memory's initial size.
+   *
+   * @return pages
+   */
+  public int initialPages() {
+    return initialPages;
+  }
+
+  /**
+   * The size of the one active data segment, at offset 0.
+   *
+   * @return bytes
+   */
+  public int dataBytes() {
+    return dataBytes;
+  }
+
+  /**
+   * The module's bytes.
+   *
+   * @return a WebAssembly binary
+   */
+  public byte[] wasm() {
+    return withInitialPages(initialPages);
+  }
+
+  /**
+   * A module like this shape's but with another initial memory size, for the reset-cost series.
+   *
+   * @param pages the initial size in pages, at least enough for the data
+   * @return a WebAssembly binary
+   */
+  public byte[] withInitialPages(int pages) {
+    return new ModuleWriter()
+        .memory(pages, MAXIMUM_PAGES)
+        .function("touch", 1, 1, touchBody())
+        .data(0, patternBytes(dataBytes))
+        .toBytes();
+  }
+
+  /** {@code for (i = 0; i < n; i++) store32(i * 65536, i); return n;} */
+  private static Code touchBody() {
+    int n = 0;
+    int i = 1;
+    return new Code()
+        .block()
+        .loop()
+        .localGet(i)
+        .localGet(n)
+        .i32GeS()
+        .brIf(1)
+        .localGet(i)
+        .i32Const(16)
+        .i32Shl()
+        .localGet(i)
+        .i32Store()
+        .localGet(i)
+        .i32Const(1)
+        .i32Add()
+        .localSet(i)
+        .br(0)
+        .end()
+        .end()
+        .localGet(n);
+  }
+
+  /** Non-zero pseudo-random bytes, so that an image cannot be trimmed to nothing. */
+  static byte[] patternBytes(int length) {
+    byte[] bytes = new byte[length];
+    int x = 0x9e3779b9;
+    for (int k = 0; k < length; k++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      bytes[k] = (byte) (x | 1);
+    }
+    return bytes;
+  }
+}
