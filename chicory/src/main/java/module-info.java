@@ -7,6 +7,8 @@ module dev.wasmpool.chicory {
   requires transitive com.dylibso.chicory.runtime;
   requires transitive com.dylibso.chicory.wasm;
   requires static org.checkerframework.checker.qual;
+  // Optional: only PooledWasmModule.Builder.withCompiler() uses Chicory's runtime compiler.
+  requires static com.dylibso.chicory.compiler;
 
-  // exports dev.wasmpool.chicory; (added with the binding)
+  exports dev.wasmpool.chicory;
 }

@@ -5,6 +5,7 @@ import dev.wasmpool.spi.BackendException;
 import dev.wasmpool.spi.BackendProvider;
 import dev.wasmpool.spi.Support;
 import java.util.Locale;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Provides the Linux backend. Supported on Linux (x86-64 and aarch64) when this module may call
@@ -46,7 +47,12 @@ public final class LinuxBackendProvider implements BackendProvider {
               + "; start the JVM with --enable-native-access="
               + moduleName());
     }
-    return Support.supported("Linux " + System.getProperty("os.version", "?") + " on " + arch);
+    String problem = Binding.PROBLEM;
+    if (problem != null) {
+      return Support.unsupported(problem);
+    }
+    return Support.supported(
+        "Linux " + System.getProperty("os.version", "?") + " on " + arch + ", mmap and memfd");
   }
 
   @Override
@@ -56,6 +62,27 @@ public final class LinuxBackendProvider implements BackendProvider {
       throw new BackendException("create", NAME, support.reason());
     }
     return LinuxBackend.create();
+  }
+
+  /**
+   * Binds the C library once, and only after native access was found enabled: the first use of
+   * {@link LibC} looks up every function the backend calls.
+   */
+  private static final class Binding {
+    /** Why the C library cannot serve the backend, or {@code null} if it can. */
+    static final @Nullable String PROBLEM = bind();
+
+    private static @Nullable String bind() {
+      try {
+        LibC.pageSize();
+        return null;
+      } catch (ExceptionInInitializerError e) {
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        return "the C library lacks what the linux backend needs: " + cause.getMessage();
+      } catch (LinkageError | RuntimeException e) {
+        return "the C library lacks what the linux backend needs: " + e;
+      }
+    }
   }
 
   private static String moduleName() {

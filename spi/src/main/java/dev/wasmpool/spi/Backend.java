@@ -38,7 +38,8 @@ public interface Backend extends AutoCloseable {
    *
    * @param byteSize the size, a positive multiple of {@link #pageSize()}
    * @return the reservation, owned by the caller, who closes it
-   * @throws BackendException if the size is invalid or the system refuses the reservation
+   * @throws BackendException if the size is invalid, the backend is closed or the system refuses
+   *     the reservation
    */
   Reservation reserve(long byteSize);
 
@@ -48,7 +49,8 @@ public interface Backend extends AutoCloseable {
    *
    * @param contents the bytes, of any length greater than zero; not retained
    * @return the image, owned by the caller, who closes it
-   * @throws BackendException if the system refuses to create it
+   * @throws BackendException if {@code contents} is empty, the backend is closed or the system
+   *     refuses to create it
    */
   MemoryImage createImage(MemorySegment contents);
 
@@ -60,7 +62,13 @@ public interface Backend extends AutoCloseable {
    */
   ProtectionKeys protectionKeys();
 
-  /** Releases what the backend itself holds. Reservations and images must be closed first. */
+  /**
+   * Releases what the backend itself holds. Reservations and images must be closed first; a second
+   * call does nothing. Once closed, {@link #reserve} and {@link #createImage} fail.
+   *
+   * @throws BackendException if a reservation or image made by this backend is still open; the
+   *     backend then stays open
+   */
   @Override
   void close();
 }

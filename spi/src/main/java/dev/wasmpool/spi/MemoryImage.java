@@ -5,7 +5,9 @@ package dev.wasmpool.spi;
  * Reservation#mapImage}. On Linux this is a sealed {@code memfd}.
  *
  * <p>Thread-safe. Closing releases the backend's handle; reservations that still map the image
- * keep reading its bytes until the image is removed from them.
+ * keep reading its bytes (and resets there keep restoring them) until the image is removed from
+ * them or they are closed. What the image holds from the system (on Linux the {@code memfd}) is
+ * released once it is closed and mapped nowhere.
  */
 public interface MemoryImage extends AutoCloseable {
 

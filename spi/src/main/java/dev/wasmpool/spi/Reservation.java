@@ -35,13 +35,16 @@ public interface Reservation extends AutoCloseable {
    * <p>Touching an inaccessible byte through this segment is undefined (on Linux: a crash of the
    * JVM); the pool bounds every access by the accessible size itself.
    *
-   * @return the segment, global in scope; its lifetime is the reservation's
+   * @return the segment; its lifetime is the reservation's. Its scope may be global (Linux), so the
+   *     scope cannot be relied on to detect a closed reservation
    * @throws BackendException if the reservation was closed
    */
   MemorySegment segment();
 
   /**
-   * Makes a range readable and writable. Bytes that were inaccessible read their baseline.
+   * Makes a range readable and writable. Bytes that were inaccessible read what they held when they
+   * were made inaccessible: their baseline if they were not written since the reservation was made
+   * or the range was last reset.
    *
    * @param offset the start
    * @param length the length; zero does nothing
@@ -87,12 +90,17 @@ public interface Reservation extends AutoCloseable {
    * Maps {@code image} at {@code offset} so that the range of the image's size reads the image's
    * bytes and is readable and writable. Writes stay private to this reservation and never reach
    * the image (copy-on-write where {@link Capabilities#copyOnWriteImages()}, a copy otherwise).
-   * Any image already mapped in that range must have been removed first.
+   * Any image already mapped in that range must have been removed first. The image's range becomes
+   * its baseline until {@link #removeImage} and, where the reservation has protection keys, keeps
+   * the key it was coloured with.
+   *
+   * <p>If the system refuses, the range is left inaccessible and reads zero once made accessible
+   * again; no image is mapped there.
    *
    * @param offset the start
-   * @param image the image; it must stay open while mapped
-   * @throws BackendException if the range is invalid, overlaps another image or the system
-   *     refuses
+   * @param image an open image created by the same backend; it may be closed while mapped
+   * @throws BackendException if the range is invalid, overlaps another image, the image is closed
+   *     or from another backend, or the system refuses
    */
   void mapImage(long offset, MemoryImage image);
 
@@ -101,7 +109,7 @@ public interface Reservation extends AutoCloseable {
    * writable; the reservation no longer refers to the image (on Linux the image's file can be
    * released by the kernel once no other reservation maps it).
    *
-   * @param offset where the image was mapped
+   * @param offset where the image was mapped (its first byte, not any byte inside it)
    * @throws BackendException if no image is mapped there or the system refuses
    */
   void removeImage(long offset);

@@ -1,0 +1,74 @@
+package dev.wasmpool.api.internal.mpk;
+
+/**
+ * A value of the PKRU register: which protection keys the current thread may touch. Bit {@code 2k}
+ * disables access to key {@code k}, bit {@code 2k+1} disables writes to it.
+ *
+ * <p>Pure arithmetic, no system access: the backend's {@code ProtectionKeys#setRights(int)}
+ * writes the value. A thread that runs WebAssembly of a store on stripe {@code s} uses {@code
+ * zero().or(keyOf(s))}: key 0 (host memory, guards) plus its own stripe; the host uses {@link
+ * #all()}.
+ *
+ * @param bits the register value
+ */
+public record ProtectionMask(int bits) {
+
+  /** Highest key number the register has bits for. */
+  public static final int MAX_KEY = 15;
+
+  /**
+   * Every key allowed: the register value {@code 0}.
+   *
+   * @return the mask allowing all keys
+   */
+  public static ProtectionMask all() {
+    return new ProtectionMask(0);
+  }
+
+  /**
+   * Only key 0 allowed: every other key's access-disable and write-disable bits set ({@code
+   * 0xFFFFFFFC}).
+   *
+   * @return the mask allowing key 0 only
+   */
+  public static ProtectionMask zero() {
+    return new ProtectionMask(0xFFFF_FFFC);
+  }
+
+  /**
+   * This mask with {@code key} allowed as well (both of its bits cleared).
+   *
+   * @param key the key, 0 to {@value #MAX_KEY}
+   * @return the widened mask
+   * @throws IllegalArgumentException if {@code key} is out of range
+   */
+  public ProtectionMask or(int key) {
+    if (key < 0 || key > MAX_KEY) {
+      throw new IllegalArgumentException("protection key must be in 0.." + MAX_KEY + " (was " + key + ")");
+    }
+    return new ProtectionMask(bits & ~(0b11 << (2 * key)));
+  }
+
+  /**
+   * Whether this mask allows reads and writes of memory coloured with {@code key}.
+   *
+   * @param key the key, 0 to {@value #MAX_KEY}
+   * @return {@code true} if neither of the key's bits is set
+   */
+  public boolean allows(int key) {
+    if (key < 0 || key > MAX_KEY) {
+      throw new IllegalArgumentException("protection key must be in 0.." + MAX_KEY + " (was " + key + ")");
+    }
+    return (bits >>> (2 * key) & 0b11) == 0;
+  }
+
+  /**
+   * The register value in binary, for messages.
+   *
+   * @return for example {@code "pkru=0b11111111111111111111111111111100"}
+   */
+  @Override
+  public String toString() {
+    return "pkru=0b" + Integer.toBinaryString(bits);
+  }
+}

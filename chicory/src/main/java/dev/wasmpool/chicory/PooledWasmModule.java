@@ -1,0 +1,238 @@
+package dev.wasmpool.chicory;
+
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.InterpreterMachine;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.wasm.WasmModule;
+import dev.wasmpool.api.Engine;
+import dev.wasmpool.api.InstanceAllocation;
+import dev.wasmpool.api.ModuleValidationException;
+import dev.wasmpool.api.PoolExhaustedException;
+import dev.wasmpool.api.PooledModule;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * A Chicory module loaded into a wasmpool {@link Engine}: checked against the pool's limits once,
+ * with its memory image built once, ready to be instantiated many times from the pool.
+ *
+ * <pre>{@code
+ * try (Engine engine = Engine.create();
+ *     PooledWasmModule module = PooledWasmModule.load(engine, Parser.parse(wasm));
+ *     PooledInstance instance = module.instantiate()) {
+ *   long[] sum = instance.export("add").apply(1, 2);
+ * }
+ * }</pre>
+ *
+ * <p>Each instance's linear memories and tables come from the engine's pools; everything else
+ * (functions, globals, imports, the machine) is Chicory's own. Instances run on Chicory's
+ * interpreter unless the builder chose another machine, such as the runtime compiler ({@link
+ * Builder#withCompiler()}), which then compiles the module once for all its instances.
+ *
+ * <p>Thread-safe: instances may be created from any thread. Closing the module purges its affine
+ * slots; instances still open keep working until they close.
+ */
+public final class PooledWasmModule implements AutoCloseable {
+
+  private final WasmModule module;
+  private final ModuleShape shape;
+  private final PooledModule pooled;
+  private final Function<Instance, Machine> machineFactory;
+
+  private PooledWasmModule(
+      WasmModule module, ModuleShape shape, PooledModule pooled, Function<Instance, Machine> machineFactory) {
+    this.module = module;
+    this.shape = shape;
+    this.pooled = pooled;
+    this.machineFactory = machineFactory;
+  }
+
+  /**
+   * Loads a module to run on Chicory's interpreter; equal to {@code builder(engine,
+   * module).build()}.
+   *
+   * @param engine the engine whose pools the instances use
+   * @param module the parsed (and by Chicory validated) module
+   * @return the loaded module, owned by the caller, who closes it
+   * @throws ModuleValidationException if the module does not fit the engine's pooling limits
+   * @throws IllegalStateException if the engine was closed
+   */
+  public static PooledWasmModule load(Engine engine, WasmModule module) {
+    return builder(engine, module).build();
+  }
+
+  /**
+   * A builder to choose the module's name or machine before loading it.
+   *
+   * @param engine the engine whose pools the instances use
+   * @param module the parsed module
+   * @return a new builder
+   */
+  public static Builder builder(Engine engine, WasmModule module) {
+    return new Builder(engine, module);
+  }
+
+  /**
+   * Creates an instance from the pool, with no imports.
+   *
+   * @return the instance, owned by the caller, who closes it
+   * @throws PoolExhaustedException if a pool has no free slot
+   * @throws com.dylibso.chicory.wasm.ChicoryException if Chicory cannot link or instantiate the
+   *     module (the slots are then returned)
+   * @throws IllegalStateException if the module or the engine was closed
+   */
+  public PooledInstance instantiate() {
+    return instantiate(null);
+  }
+
+  /**
+   * Creates an instance from the pool, letting the caller add to Chicory's {@link
+   * Instance.Builder} first: imports ({@code withImportValues}), another machine ({@code
+   * withMachineFactory}), {@code withStart(false)}, and so on. The memory and table factories are
+   * the pool's and are set after {@code options} runs; {@code withMemoryLimits} is not supported.
+   *
+   * @param options changes to the builder, for example {@code b -> b.withImportValues(imports)}
+   * @return the instance, owned by the caller, who closes it
+   * @throws PoolExhaustedException if a pool has no free slot
+   * @throws com.dylibso.chicory.wasm.ChicoryException if Chicory cannot link or instantiate the
+   *     module, for example when the start function traps (the slots are then returned, reset)
+   * @throws IllegalStateException if the module or the engine was closed
+   */
+  public PooledInstance instantiate(@Nullable Consumer<Instance.Builder> options) {
+    InstanceAllocation allocation = pooled.allocate();
+    try {
+      InstanceBinder binder = new InstanceBinder(shape, allocation);
+      Instance.Builder builder = Instance.builder(module).withMachineFactory(machineFactory);
+      if (options != null) {
+        options.accept(builder);
+      }
+      Instance instance = builder.withMemoryFactory(binder).withTableFactory(binder).build();
+      return new PooledInstance(instance, allocation);
+    } catch (RuntimeException | Error e) {
+      // A failed instantiation (link error, trap in start) returns its slots, reset, at once.
+      try {
+        allocation.close();
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The Chicory module.
+   *
+   * @return the module as parsed
+   */
+  public WasmModule wasmModule() {
+    return module;
+  }
+
+  /**
+   * The module as registered with the engine: its descriptor and images.
+   *
+   * @return the engine's view of the module
+   */
+  public PooledModule pooledModule() {
+    return pooled;
+  }
+
+  /**
+   * The module's name in messages and metrics.
+   *
+   * @return the name
+   */
+  public String name() {
+    return shape.descriptor().name();
+  }
+
+  /** Purges the module's affine slots and releases its images. Idempotent. */
+  @Override
+  public void close() {
+    pooled.close();
+  }
+
+  @Override
+  public String toString() {
+    return "PooledWasmModule[" + name() + "]";
+  }
+
+  /**
+   * Options for loading a module. Each setter may be called again to replace its value; {@link
+   * #build()} leaves the builder unchanged.
+   *
+   * <p>Not thread-safe: confine a builder to one thread.
+   */
+  public static final class Builder {
+    private final Engine engine;
+    private final WasmModule module;
+    private @Nullable String name;
+    private Function<Instance, Machine> machineFactory = InterpreterMachine::new;
+    private boolean compile;
+
+    private Builder(Engine engine, WasmModule module) {
+      this.engine = Objects.requireNonNull(engine, "engine");
+      this.module = Objects.requireNonNull(module, "module");
+    }
+
+    /**
+     * The name used in the engine's messages and metrics.
+     *
+     * @param name the name; by default {@code "module"}
+     * @return this builder
+     */
+    public Builder withName(String name) {
+      this.name = Objects.requireNonNull(name, "name");
+      return this;
+    }
+
+    /**
+     * The machine every instance runs on, for example a build-time compiled module's {@code
+     * create} method. An instance may still choose another through {@code
+     * Instance.Builder.withMachineFactory}.
+     *
+     * @param machineFactory the factory; by default Chicory's interpreter
+     * @return this builder
+     */
+    public Builder withMachineFactory(Function<Instance, Machine> machineFactory) {
+      this.machineFactory = Objects.requireNonNull(machineFactory, "machineFactory");
+      this.compile = false;
+      return this;
+    }
+
+    /**
+     * Runs instances on Chicory's runtime compiler: {@link #build()} compiles the module to JVM
+     * bytecode once ({@code MachineFactoryCompiler.compile(WasmModule)}), and every instance uses
+     * that code. Needs {@code com.dylibso.chicory:compiler} (and ASM) on the module or class path.
+     *
+     * @return this builder
+     */
+    public Builder withCompiler() {
+      this.compile = true;
+      return this;
+    }
+
+    /**
+     * Registers the module with the engine (compiling it first with {@link #withCompiler()}).
+     *
+     * @return the loaded module, owned by the caller, who closes it
+     * @throws ModuleValidationException if the module does not fit the engine's pooling limits
+     * @throws IllegalStateException if the engine was closed, or {@link #withCompiler()} was chosen
+     *     and Chicory's compiler is not available
+     */
+    public PooledWasmModule build() {
+      ModuleShape shape = ModuleShape.of(name == null ? "module" : name, module);
+      PooledModule pooled = engine.register(shape.descriptor());
+      try {
+        Function<Instance, Machine> machines =
+            compile ? RuntimeCompiler.compile(module) : machineFactory;
+        return new PooledWasmModule(module, shape, pooled, machines);
+      } catch (RuntimeException | Error e) {
+        pooled.close();
+        throw e;
+      }
+    }
+  }
+}

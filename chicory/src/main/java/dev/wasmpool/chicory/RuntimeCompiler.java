@@ -1,0 +1,34 @@
+package dev.wasmpool.chicory;
+
+import com.dylibso.chicory.compiler.MachineFactoryCompiler;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.wasm.WasmModule;
+import java.util.function.Function;
+
+/**
+ * Chicory's runtime compiler, an optional dependency: only this class refers to it, so the binding
+ * loads without it until a module asks to be compiled.
+ */
+final class RuntimeCompiler {
+
+  private RuntimeCompiler() {}
+
+  /**
+   * Compiles a module once; the returned factory makes a machine per instance from that code.
+   *
+   * @param module the module
+   * @return the machine factory
+   * @throws IllegalStateException if the compiler is not on the module or class path
+   */
+  static Function<Instance, Machine> compile(WasmModule module) {
+    try {
+      return MachineFactoryCompiler.compile(module);
+    } catch (NoClassDefFoundError e) {
+      throw new IllegalStateException(
+          "withCompiler() needs Chicory's compiler: add com.dylibso.chicory:compiler (and ASM) to"
+              + " the module or class path",
+          e);
+    }
+  }
+}

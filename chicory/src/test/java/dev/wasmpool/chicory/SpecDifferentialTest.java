@@ -1,0 +1,174 @@
+package dev.wasmpool.chicory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.dylibso.chicory.runtime.ByteArrayMemory;
+import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.InterpreterMachine;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.ActiveDataSegment;
+import com.dylibso.chicory.wasm.types.DataSegment;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The WebAssembly core testsuite, run through Chicory's interpreter once with Chicory's own {@link
+ * ByteArrayMemory} and again with pooled memories: every command must have the same outcome
+ * (returned bits, or exception class and message).
+ *
+ * <p>The suite lives outside the repository ({@code shared/wasm-testsuite}, beside the checkout);
+ * the pom passes its location as {@code wasmpool.testsuite}. Where it is absent (a user's clone) the
+ * test is skipped with a message; in CI it is present.
+ */
+class SpecDifferentialTest {
+
+  /** Where the pom says the suite is, else the conventional place beside the repository. */
+  static Path suiteDirectory() {
+    String configured = System.getProperty("wasmpool.testsuite");
+    Path dir =
+        configured != null && !configured.isBlank()
+            ? Path.of(configured)
+            : Path.of("..", "..", "shared", "wasm-testsuite");
+    return dir.resolve("json");
+  }
+
+  static List<Path> scripts() throws IOException {
+    Path json = suiteDirectory();
+    Assumptions.assumeTrue(
+        Files.isDirectory(json),
+        "WebAssembly testsuite not found at "
+            + json.toAbsolutePath().normalize()
+            + " (set -Dwasmpool.testsuite=<dir with json/>); the differential run needs it");
+    try (Stream<Path> files = Files.list(json)) {
+      return files.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+    }
+  }
+
+  @Test
+  void pooledMemory_matchesChicorysOwnMemory_onEveryCommand() throws IOException {
+    List<Path> scripts = scripts();
+    DifferentialReport report =
+        DifferentialReport.run(
+            scripts,
+            ChicoryRuntime::new,
+            List.of(
+                new DifferentialReport.Candidate("pooled (arena, no image)", () -> new ArenaRuntime(false)),
+                new DifferentialReport.Candidate("pooled (arena, image)", () -> new ArenaRuntime(true))));
+    System.out.println(report.summary());
+    assertTrue(report.commands() > 0, "no command ran");
+    assertEquals(List.of(), report.mismatches(), report.summary());
+  }
+
+  // ---- runtimes -------------------------------------------------------------------------------
+
+  /** Chicory as its own testsuite runs it: interpreter, {@link ByteArrayMemory}. */
+  static final class ChicoryRuntime implements WastScript.Runtime {
+    @Override
+    public Instance instantiate(WasmModule module, ImportValues imports) {
+      return Instance.builder(module)
+          .withImportValues(imports)
+          .withMachineFactory(InterpreterMachine::new)
+          .withMemoryFactory(ByteArrayMemory::new)
+          .build();
+    }
+
+    @Override
+    public Memory spectestMemory() {
+      return new ByteArrayMemory(new MemoryLimits(1, 2));
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /**
+   * Pooled memories over {@link ArenaLinearMemory} test slots; with {@code image}, each slot starts
+   * with the module's constant data already in place, as a pool with memory images hands it out.
+   */
+  static final class ArenaRuntime implements WastScript.Runtime {
+    private final boolean image;
+    private final List<ArenaLinearMemory> slots = new ArrayList<>();
+
+    ArenaRuntime(boolean image) {
+      this.image = image;
+    }
+
+    @Override
+    public Instance instantiate(WasmModule module, ImportValues imports) {
+      DataSegmentCache data = DataSegmentCache.of(module);
+      int imported = module.importSection().count(ExternalType.MEMORY);
+      int[] next = {0};
+      return Instance.builder(module)
+          .withImportValues(imports)
+          .withMachineFactory(InterpreterMachine::new)
+          .withMemoryFactory(
+              limits -> {
+                int index = next[0]++;
+                byte[] bytes = image ? image(data, imported + index, limits.initialPages()) : null;
+                return memory(index, limits, data, bytes);
+              })
+          .build();
+    }
+
+    private Memory memory(int index, MemoryLimits limits, DataSegmentCache data, byte[] image) {
+      long max = Math.min(limits.maximumPages(), Memory.RUNTIME_MAX_PAGES);
+      ArenaLinearMemory slot =
+          new ArenaLinearMemory(index, limits.initialPages(), max, limits.initialPages(), image);
+      slots.add(slot);
+      return new PooledMemory(slot, limits, data);
+    }
+
+    @Override
+    public Memory spectestMemory() {
+      return memory(0, new MemoryLimits(1, 2), DataSegmentCache.NONE, null);
+    }
+
+    @Override
+    public void close() {
+      slots.forEach(ArenaLinearMemory::close);
+    }
+  }
+
+  /**
+   * The initial contents a memory image would give a memory: its active segments applied in order,
+   * or {@code null} when it has none or one is not a constant offset within the initial size.
+   */
+  static byte[] image(DataSegmentCache data, int memoryIndex, int initialPages) {
+    long limit = (long) initialPages * Memory.PAGE_SIZE;
+    long end = 0;
+    for (int i = 0; i < data.size(); i++) {
+      DataSegment segment = data.segment(i);
+      if (segment instanceof ActiveDataSegment active && active.index() == memoryIndex) {
+        long offset = data.constantOffset(i);
+        long length = data.bytes(i, segment).length;
+        if (offset == DataSegmentCache.NOT_CONSTANT || offset + length > limit) {
+          return null;
+        }
+        end = Math.max(end, offset + length);
+      }
+    }
+    if (end == 0) {
+      return null;
+    }
+    byte[] image = new byte[(int) end];
+    for (int i = 0; i < data.size(); i++) {
+      DataSegment segment = data.segment(i);
+      if (segment instanceof ActiveDataSegment active && active.index() == memoryIndex) {
+        byte[] bytes = data.bytes(i, segment);
+        System.arraycopy(bytes, 0, image, (int) data.constantOffset(i), bytes.length);
+      }
+    }
+    return image;
+  }
+}

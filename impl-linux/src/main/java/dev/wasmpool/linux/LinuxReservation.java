@@ -1,0 +1,515 @@
+package dev.wasmpool.linux;
+
+import dev.wasmpool.spi.BackendException;
+import dev.wasmpool.spi.MemoryImage;
+import dev.wasmpool.spi.ProtectionKey;
+import dev.wasmpool.spi.Reservation;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * A range of address space from {@code mmap(PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+ * MAP_NORESERVE)}: it costs no memory until pages are made accessible and touched.
+ *
+ * <p>Operations map one-to-one to system calls: {@code mprotect} for accessibility, {@code mmap(fd,
+ * MAP_PRIVATE | MAP_FIXED)} to map an image copy-on-write, an anonymous {@code MAP_FIXED} mapping
+ * to remove one, {@code madvise(MADV_DONTNEED)} to decommit (a private file mapping then reads the
+ * image again, an anonymous one zero) and {@code pkey_mprotect} to colour.
+ */
+final class LinuxReservation implements Reservation {
+
+  /*
+   * Bookkeeping: every argument is checked in Java before a system call, because a wrong address
+   * given to mmap(MAP_FIXED) or a write into a PROT_NONE page would not fail but corrupt or crash
+   * the JVM. The reservation therefore tracks, in `books`:
+   *   accessible - which pages are readable and writable (a keep-resident reset writes only there)
+   *   images     - which image is mapped at which offset (reset copies from it, removeImage finds it)
+   *   colours    - which key colours which pages: any mmap over a coloured range resets its pages
+   *                to key 0, so mapImage and removeImage re-apply the key right after mapping.
+   *
+   * Concurrency: operations on disjoint ranges run in parallel; they share the read lock of
+   * `lifecycle`, and close() takes the write lock, so no system call ever runs on an address range
+   * that was already unmapped (and possibly reused by someone else). The range maps are guarded by
+   * `books`, held only for bookkeeping and never across a long call.
+   *
+   * Failure: if mapping over a range fails (mmap with MAP_FIXED may already have removed the old
+   * pages), the range is paved with a fresh PROT_NONE anonymous mapping so that the address space
+   * stays ours; the range is then inaccessible, imageless and zero.
+   */
+
+  private static final int PROT_RW = LibC.PROT_READ | LibC.PROT_WRITE;
+
+  private final LinuxBackend owner;
+  private final long address;
+  private final long byteSize;
+  private final long pageSize;
+  private final MemorySegment segment;
+
+  /** The keys facility, or {@code null} when keys are unsupported. */
+  private final @Nullable LinuxProtectionKeys keys;
+
+  private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+
+  /** Set under the write lock of {@link #lifecycle}; volatile for {@link #segment()}. */
+  private volatile boolean closed;
+
+  private final Object books = new Object();
+
+  /** Readable and writable pages; guarded by {@link #books}. */
+  private final RangeMap<Boolean> accessible = new RangeMap<>(true);
+
+  /** Mapped images by range; guarded by {@link #books}. */
+  private final RangeMap<Mapping> images = new RangeMap<>(false);
+
+  /** Protection keys by range; guarded by {@link #books}. */
+  private final RangeMap<ProtectionKey> colours = new RangeMap<>(true);
+
+  /**
+   * One image mapped at one offset.
+   *
+   * @param offset where the mapping starts
+   * @param image the image
+   */
+  private record Mapping(long offset, LinuxImage image) {}
+
+  /**
+   * Wraps a fresh reservation.
+   *
+   * @param owner the backend
+   * @param address the start of the mapping
+   * @param byteSize its size
+   * @param pageSize the page size
+   * @param keys the keys facility, or {@code null} without keys
+   */
+  LinuxReservation(
+      LinuxBackend owner,
+      long address,
+      long byteSize,
+      long pageSize,
+      @Nullable LinuxProtectionKeys keys) {
+    this.owner = owner;
+    this.address = address;
+    this.byteSize = byteSize;
+    this.pageSize = pageSize;
+    this.keys = keys;
+    this.segment = LibC.memoryAt(address, byteSize);
+  }
+
+  @Override
+  public long byteSize() {
+    return byteSize;
+  }
+
+  /**
+   * The address of the first byte, for diagnostics and {@code /proc} tests.
+   *
+   * @return the start of the mapping
+   */
+  long address() {
+    return address;
+  }
+
+  @Override
+  public MemorySegment segment() {
+    if (closed) {
+      throw new BackendException("segment", describe(), "the reservation was closed");
+    }
+    return segment;
+  }
+
+  @Override
+  public void makeAccessible(long offset, long length) {
+    enter("makeAccessible", offset, length);
+    try {
+      requireRange("makeAccessible", offset, length);
+      if (length == 0) {
+        return;
+      }
+      LibC.mprotect(address + offset, length, PROT_RW);
+      synchronized (books) {
+        accessible.put(offset, offset + length, Boolean.TRUE);
+      }
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  @Override
+  public void makeInaccessible(long offset, long length) {
+    enter("makeInaccessible", offset, length);
+    try {
+      requireRange("makeInaccessible", offset, length);
+      if (length == 0) {
+        return;
+      }
+      LibC.mprotect(address + offset, length, LibC.PROT_NONE);
+      synchronized (books) {
+        accessible.remove(offset, offset + length);
+      }
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  @Override
+  public void reset(long offset, long length, long keepResidentBytes) {
+    enter("reset", offset, length);
+    try {
+      String problem = rangeProblem(offset, length);
+      if (problem == null && (keepResidentBytes < 0 || keepResidentBytes % pageSize != 0)) {
+        problem =
+            "keepResidentBytes must be a non-negative multiple of the page size 0x"
+                + Long.toHexString(pageSize);
+      }
+      if (problem != null) {
+        throw new BackendException("reset", resetArgs(offset, length, keepResidentBytes), problem);
+      }
+      if (length == 0) {
+        return;
+      }
+      long keep = Math.min(keepResidentBytes, length);
+      long keepEnd = offset + keep;
+      List<Piece> imagePieces = new ArrayList<>();
+      synchronized (books) {
+        if (!accessible.covers(offset, keepEnd)) {
+          throw new BackendException(
+              "reset",
+              resetArgs(offset, length, keepResidentBytes),
+              String.format(
+                  Locale.ROOT,
+                  "the keep-resident prefix 0x%x..0x%x must be accessible",
+                  offset,
+                  keepEnd));
+        }
+        images.forEachOverlap(
+            offset, keepEnd, (s, e, m) -> imagePieces.add(new Piece(s, e, m)));
+      }
+      // The prefix: written, so its pages stay resident. Zero outside images, image bytes inside.
+      long pos = offset;
+      for (Piece piece : imagePieces) {
+        if (piece.start() > pos) {
+          segment.asSlice(pos, piece.start() - pos).fill((byte) 0);
+        }
+        MemorySegment.copy(
+            piece.mapping().image().bytes(),
+            piece.start() - piece.mapping().offset(),
+            segment,
+            piece.start(),
+            piece.end() - piece.start());
+        pos = piece.end();
+      }
+      if (keepEnd > pos) {
+        segment.asSlice(pos, keepEnd - pos).fill((byte) 0);
+      }
+      // The rest: decommitted; the kernel brings back the image's bytes or zero on next touch.
+      if (length > keep) {
+        LibC.madvise(address + keepEnd, length - keep, LibC.MADV_DONTNEED);
+      }
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  /** The part {@code [start, end)} of an image mapping inside a keep-resident prefix. */
+  private record Piece(long start, long end, Mapping mapping) {}
+
+  @Override
+  public void mapImage(long offset, MemoryImage image) {
+    Objects.requireNonNull(image, "image");
+    enter("mapImage", offset, image.byteSize());
+    try {
+      if (!(image instanceof LinuxImage linuxImage) || linuxImage.owner() != owner) {
+        throw new BackendException(
+            "mapImage", imageArgs(offset, image), "the image was not created by this backend");
+      }
+      long length = linuxImage.byteSize();
+      String problem = rangeProblem(offset, length);
+      if (problem != null) {
+        throw new BackendException("mapImage", imageArgs(offset, image), problem);
+      }
+      long end = offset + length;
+      synchronized (books) {
+        if (images.overlaps(offset, end)) {
+          List<Long> starts = new ArrayList<>();
+          images.forEachOverlap(offset, end, (s, e, m) -> starts.add(m.offset()));
+          throw new BackendException(
+              "mapImage",
+              imageArgs(offset, image),
+              "the range overlaps the image mapped at offset 0x"
+                  + Long.toHexString(starts.getFirst())
+                  + "; remove it first");
+        }
+      }
+      linuxImage.pin("mapImage", offset);
+      try {
+        LibC.mmap(
+            address + offset,
+            length,
+            PROT_RW,
+            LibC.MAP_PRIVATE | LibC.MAP_FIXED,
+            linuxImage.fd(),
+            0);
+      } catch (BackendException e) {
+        linuxImage.unpin();
+        paveAfterFailure(offset, end, e);
+        throw e;
+      }
+      synchronized (books) {
+        images.put(offset, end, new Mapping(offset, linuxImage));
+        accessible.put(offset, end, Boolean.TRUE);
+        recolour(offset, end, PROT_RW);
+      }
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  @Override
+  public void removeImage(long offset) {
+    enter("removeImage", offset, 0);
+    try {
+      String problem = rangeProblem(offset, 0);
+      Mapping mapping;
+      long end;
+      synchronized (books) {
+        mapping = problem == null ? images.startingAt(offset) : null;
+        end = images.endOf(offset);
+      }
+      if (mapping == null) {
+        throw new BackendException(
+            "removeImage",
+            "offset=0x" + Long.toHexString(offset),
+            problem != null
+                ? problem
+                : "no image is mapped at offset 0x" + Long.toHexString(offset));
+      }
+      try {
+        LibC.mmap(
+            address + offset,
+            end - offset,
+            PROT_RW,
+            LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE | LibC.MAP_FIXED,
+            -1,
+            0);
+      } catch (BackendException e) {
+        paveAfterFailure(offset, end, e);
+        throw e;
+      }
+      synchronized (books) {
+        images.remove(offset, end);
+        accessible.put(offset, end, Boolean.TRUE);
+        recolour(offset, end, PROT_RW);
+      }
+      mapping.image().unpin();
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  @Override
+  public void colour(long offset, long length, ProtectionKey key) {
+    Objects.requireNonNull(key, "key");
+    enter("colour", offset, length);
+    try {
+      String args = rangeArgs(offset, length) + ", key=" + key.value();
+      String problem = rangeProblem(offset, length);
+      if (problem != null) {
+        throw new BackendException("colour", args, problem);
+      }
+      LinuxProtectionKeys facility = keys;
+      if (facility == null) {
+        throw new BackendException(
+            "colour",
+            args,
+            "protection keys are unsupported here: " + ProtectionKeyProbe.answer().detail());
+      }
+      if (!facility.allocated(key)) {
+        throw new BackendException(
+            "colour", args, "key " + key.value() + " was not allocated by this backend");
+      }
+      if (length == 0) {
+        return;
+      }
+      long end = offset + length;
+      synchronized (books) {
+        // pkey_mprotect sets protection too: keep accessible pages RW and the rest PROT_NONE.
+        List<long[]> open = new ArrayList<>();
+        accessible.forEachOverlap(offset, end, (s, e, v) -> open.add(new long[] {s, e}));
+        long pos = offset;
+        for (long[] range : open) {
+          if (range[0] > pos) {
+            PkeyCalls.mprotect(address + pos, range[0] - pos, LibC.PROT_NONE, key.value());
+          }
+          PkeyCalls.mprotect(address + range[0], range[1] - range[0], PROT_RW, key.value());
+          pos = range[1];
+        }
+        if (end > pos) {
+          PkeyCalls.mprotect(address + pos, end - pos, LibC.PROT_NONE, key.value());
+        }
+        colours.put(offset, end, key);
+      }
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  @Override
+  public void close() {
+    List<Mapping> mapped = new ArrayList<>();
+    lifecycle.writeLock().lock();
+    try {
+      if (closed) {
+        throw new BackendException("close", describe(), "the reservation was already closed");
+      }
+      LibC.munmap(address, byteSize);
+      closed = true;
+      synchronized (books) {
+        images.forEach((s, e, m) -> mapped.add(m));
+        images.remove(0, byteSize);
+        accessible.remove(0, byteSize);
+        colours.remove(0, byteSize);
+      }
+    } finally {
+      lifecycle.writeLock().unlock();
+    }
+    owner.reservationClosed();
+    for (Mapping mapping : mapped) {
+      mapping.image().unpin();
+    }
+  }
+
+  /**
+   * Whether a range is readable and writable, for tests.
+   *
+   * @param offset the start
+   * @param length the length
+   * @return true if every page of the range is accessible
+   */
+  boolean isAccessible(long offset, long length) {
+    synchronized (books) {
+      return accessible.covers(offset, offset + length);
+    }
+  }
+
+  // ---- helpers ----
+
+  /**
+   * Takes the read lock, failing if the reservation was closed. The caller unlocks in {@code
+   * finally}.
+   */
+  private void enter(String operation, long offset, long length) {
+    lifecycle.readLock().lock();
+    if (closed) {
+      lifecycle.readLock().unlock();
+      throw new BackendException(
+          operation, rangeArgs(offset, length), "the reservation was closed");
+    }
+  }
+
+  /** Throws if the range is not page-aligned inside the reservation. */
+  private void requireRange(String operation, long offset, long length) {
+    String problem = rangeProblem(offset, length);
+    if (problem != null) {
+      throw new BackendException(operation, rangeArgs(offset, length), problem);
+    }
+  }
+
+  /**
+   * What is wrong with a range.
+   *
+   * @return the reason, or {@code null} if the range is page-aligned and inside the reservation
+   */
+  private @Nullable String rangeProblem(long offset, long length) {
+    if (offset < 0) {
+      return "offset must not be negative";
+    }
+    if (length < 0) {
+      return "length must not be negative";
+    }
+    if (offset % pageSize != 0) {
+      return "offset must be a multiple of the page size 0x" + Long.toHexString(pageSize);
+    }
+    if (length % pageSize != 0) {
+      return "length must be a multiple of the page size 0x" + Long.toHexString(pageSize);
+    }
+    if (offset > byteSize || length > byteSize - offset) {
+      return "the range must lie inside the reservation of 0x"
+          + Long.toHexString(byteSize)
+          + " bytes";
+    }
+    return null;
+  }
+
+  /** Re-applies the keys of coloured pages in {@code [start, end)} after an mmap reset them. */
+  private void recolour(long start, long end, int prot) {
+    if (keys == null || colours.isEmpty()) {
+      return;
+    }
+    colours.forEachOverlap(
+        start, end, (s, e, key) -> PkeyCalls.mprotect(address + s, e - s, prot, key.value()));
+  }
+
+  /**
+   * After a failed {@code mmap(MAP_FIXED)}: pave {@code [start, end)} with a fresh inaccessible
+   * anonymous mapping so that the address space stays ours, and forget what was there.
+   */
+  private void paveAfterFailure(long start, long end, BackendException cause) {
+    try {
+      LibC.mmap(
+          address + start,
+          end - start,
+          LibC.PROT_NONE,
+          LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE | LibC.MAP_FIXED,
+          -1,
+          0);
+    } catch (BackendException paveFailure) {
+      cause.addSuppressed(paveFailure);
+      return;
+    }
+    List<Mapping> dropped = new ArrayList<>();
+    synchronized (books) {
+      images.forEachOverlap(start, end, (s, e, m) -> dropped.add(m));
+      images.remove(start, end);
+      accessible.remove(start, end);
+      try {
+        recolour(start, end, LibC.PROT_NONE);
+      } catch (BackendException recolourFailure) {
+        cause.addSuppressed(recolourFailure);
+      }
+    }
+    for (Mapping mapping : dropped) {
+      mapping.image().unpin();
+    }
+  }
+
+  private static String rangeArgs(long offset, long length) {
+    return String.format(Locale.ROOT, "offset=0x%x, length=0x%x", offset, length);
+  }
+
+  private static String resetArgs(long offset, long length, long keepResidentBytes) {
+    return String.format(
+        Locale.ROOT,
+        "offset=0x%x, length=0x%x, keepResidentBytes=0x%x",
+        offset,
+        length,
+        keepResidentBytes);
+  }
+
+  private static String imageArgs(long offset, MemoryImage image) {
+    return String.format(Locale.ROOT, "offset=0x%x, image=%s", offset, image);
+  }
+
+  private String describe() {
+    return String.format(Locale.ROOT, "address=0x%x, byteSize=0x%x", address, byteSize);
+  }
+
+  @Override
+  public String toString() {
+    return "LinuxReservation[" + describe() + (closed ? ", closed" : "") + "]";
+  }
+}
