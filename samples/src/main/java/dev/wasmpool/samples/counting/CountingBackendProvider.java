@@ -5,9 +5,11 @@ import dev.wasmpool.spi.BackendException;
 import dev.wasmpool.spi.BackendProvider;
 import dev.wasmpool.spi.Support;
 import java.util.Comparator;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.stream.Collectors;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A custom backend plugin: the {@code "counting"} backend, which wraps the best other backend found
@@ -36,8 +38,22 @@ public final class CountingBackendProvider implements BackendProvider {
   /** The system property that names the wrapped backend, for example {@code portable}. */
   public static final String DELEGATE_PROPERTY = "wasmpool.counting.delegate";
 
-  /** Public, with no arguments, for {@link ServiceLoader}. */
-  public CountingBackendProvider() {}
+  /** The provider to wrap, or {@code null} to find one each time; see {@link #delegateProvider}. */
+  private final @Nullable BackendProvider fixedDelegate;
+
+  /** Public, with no arguments, for {@link ServiceLoader}: wraps the best other backend found. */
+  public CountingBackendProvider() {
+    this.fixedDelegate = null;
+  }
+
+  /**
+   * A provider that always wraps {@code delegate}, for composing backends by hand (and for tests).
+   *
+   * @param delegate the provider whose backends are counted
+   */
+  public CountingBackendProvider(BackendProvider delegate) {
+    this.fixedDelegate = Objects.requireNonNull(delegate, "delegate");
+  }
 
   @Override
   public String name() {
@@ -65,8 +81,15 @@ public final class CountingBackendProvider implements BackendProvider {
     return new CountingBackend(delegate.create());
   }
 
-  /** The provider to wrap: the one the property names if supported, else the best supported other. */
-  private static Optional<BackendProvider> delegateProvider() {
+  /**
+   * The provider to wrap: the fixed one if given; else the one the property names, if supported;
+   * else the supported provider with the highest priority other than this one.
+   */
+  private Optional<BackendProvider> delegateProvider() {
+    BackendProvider fixed = fixedDelegate;
+    if (fixed != null) {
+      return fixed.support().supported() ? Optional.of(fixed) : Optional.empty();
+    }
     String wanted = System.getProperty(DELEGATE_PROPERTY);
     return others()
         .filter(p -> wanted == null || p.name().equals(wanted))
@@ -80,7 +103,11 @@ public final class CountingBackendProvider implements BackendProvider {
         .filter(p -> !p.name().equals(NAME));
   }
 
-  private static String describeOthers() {
+  private String describeOthers() {
+    BackendProvider fixed = fixedDelegate;
+    if (fixed != null) {
+      return fixed.name() + " (" + fixed.support().reason() + ")";
+    }
     String wanted = System.getProperty(DELEGATE_PROPERTY);
     String found =
         others()
