@@ -28,7 +28,7 @@ public final class ModuleValidationException extends RuntimeException {
   @Serial private static final long serialVersionUID = 1L;
 
   /** Every level of the reason, most general first. */
-  private final List<String> reasons;
+  private final String[] reasons;
 
   /**
    * Creates the exception.
@@ -38,7 +38,7 @@ public final class ModuleValidationException extends RuntimeException {
    */
   public ModuleValidationException(List<String> reasons) {
     super(join(reasons), rest(reasons));
-    this.reasons = List.copyOf(reasons);
+    this.reasons = reasons.toArray(String[]::new);
   }
 
   /**
@@ -75,7 +75,7 @@ public final class ModuleValidationException extends RuntimeException {
    * @return the first reason
    */
   public String context() {
-    return reasons.get(0);
+    return reasons[0];
   }
 
   /**
@@ -84,7 +84,7 @@ public final class ModuleValidationException extends RuntimeException {
    * @return the last reason
    */
   public String rootReason() {
-    return reasons.get(reasons.size() - 1);
+    return reasons[reasons.length - 1];
   }
 
   /**
@@ -93,6 +93,6 @@ public final class ModuleValidationException extends RuntimeException {
    * @return the chain, most general first
    */
   public List<String> reasons() {
-    return reasons;
+    return List.of(reasons);
   }
 }

@@ -10,7 +10,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * Provides the Linux backend. Supported on Linux (x86-64 and aarch64) when this module may call
  * native code ({@code --enable-native-access=dev.wasmpool.linux}, or {@code ALL-UNNAMED} on the
- * class path).
+ * class path) and the C library has the functions it binds ({@code memfd_create}: glibc 2.27 or
+ * musl 1.1.20). Native access is checked before any function is looked up, so an unsupported
+ * answer never costs the JDK's native access warning.
  */
 public final class LinuxBackendProvider implements BackendProvider {
 

@@ -104,16 +104,22 @@ final class ProtectionKeyProbe {
     }
     List<Integer> keys = new ArrayList<>();
     BackendException refusal = null;
-    while (keys.size() < MAX_KEYS) {
-      try {
-        keys.add(PkeyCalls.alloc());
-      } catch (BackendException e) {
-        refusal = e;
-        break;
+    try {
+      while (keys.size() < MAX_KEYS) {
+        try {
+          keys.add(PkeyCalls.alloc());
+        } catch (BackendException e) {
+          refusal = e;
+          break;
+        }
       }
-    }
-    for (int key : keys) {
-      PkeyCalls.free(key);
+      for (int key : keys) {
+        PkeyCalls.free(key);
+      }
+    } catch (LinkageError e) {
+      // A C library without pkey_* (older than glibc 2.27, or musl): PkeyCalls cannot bind.
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      return new Answer(0, "the C library lacks the pkey functions: " + cause.getMessage());
     }
     if (keys.isEmpty()) {
       return new Answer(

@@ -13,8 +13,8 @@ import java.util.Objects;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * A reservation whose memory is committed lazily from the Java heap's neighbour, a shared {@link
- * Arena}: nothing is allocated until a range is made accessible or an image is mapped.
+ * A reservation whose memory is committed lazily, off the Java heap, from a shared {@link Arena}:
+ * nothing is allocated until a range is made accessible or an image is mapped.
  *
  * <p>Without virtual memory there are no page protections: "inaccessible" is bookkeeping (the pool
  * bounds every access itself), images are copied in, and resets write every byte (zero, or the
@@ -40,8 +40,11 @@ final class PortableReservation implements Reservation {
   private final long byteSize;
   private final long pageSize;
 
-  /** Owns every backing segment; closed with the reservation. */
-  private final Arena arena = Arena.ofShared();
+  /**
+   * Owns every backing segment; made on the first allocation (so a reservation that never holds
+   * memory costs no arena) and closed with the reservation. Guarded by {@code this}.
+   */
+  private @Nullable Arena arena;
 
   /** The current backing memory; guarded by {@code this}. */
   private MemorySegment backing = MemorySegment.NULL;
@@ -240,6 +243,7 @@ final class PortableReservation implements Reservation {
 
   @Override
   public void close() {
+    Arena owned;
     synchronized (this) {
       if (closed) {
         throw new BackendException("close", describe(), "the reservation was already closed");
@@ -248,9 +252,13 @@ final class PortableReservation implements Reservation {
       images.remove(0, byteSize);
       accessible.remove(0, byteSize);
       backing = MemorySegment.NULL;
+      owned = arena;
+      arena = null;
     }
     // Frees every backing segment; stale views now fail with IllegalStateException, never crash.
-    arena.close();
+    if (owned != null) {
+      owned.close();
+    }
     owner.reservationClosed();
   }
 
@@ -264,9 +272,14 @@ final class PortableReservation implements Reservation {
     }
     long doubled = capacity > byteSize / 2 ? byteSize : capacity * 2;
     long grown = Math.min(byteSize, Math.max(end, doubled));
+    Arena current = arena;
+    if (current == null) {
+      current = Arena.ofShared();
+      arena = current;
+    }
     MemorySegment next;
     try {
-      next = arena.allocate(grown, pageSize); // zero-filled
+      next = current.allocate(grown, pageSize); // zero-filled
     } catch (OutOfMemoryError e) {
       throw new BackendException(
           operation,

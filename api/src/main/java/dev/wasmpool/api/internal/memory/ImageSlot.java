@@ -18,7 +18,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>States ({@link #state()}): {@link State#UNMAPPED} until first used; {@link
  * State#PREVIOUSLY_USED} with an image (or none) and an accessible size; {@link State#UNKNOWN}
  * after a backend call failed, when nothing is known of the contents and the slot is erased
- * (image removed, every byte ever made accessible reset) before its next tenant.
+ * (image removed, every byte ever made accessible reset and made inaccessible) before its next
+ * tenant.
  *
  * <p>Reuse ({@link #instantiate}), as in Wasmtime's memory image slots: images are equal only when
  * they are the same object (or both absent); a different image is removed first; the accessible
@@ -281,7 +282,7 @@ public final class ImageSlot {
 
   /**
    * Paves an unknown slot: removes any image (also one whose mapping failed half-way) and resets
-   * every byte ever made accessible to zero.
+   * every byte ever made accessible to zero, then makes the slot inaccessible (a fresh start).
    *
    * @throws BackendException if a backend call fails; the slot stays unknown
    */
@@ -306,10 +307,15 @@ public final class ImageSlot {
     }
     if (highWater > 0) {
       r.reset(base, highWater, 0);
+      // What is accessible after a failure is not known (a refused mapImage leaves its range
+      // inaccessible): start over from an inaccessible slot.
+      r.makeInaccessible(base, highWater);
     }
     if (key != null) {
       r.colour(base, slotBytes, key);
     }
+    accessible = 0;
+    highWater = 0;
     residentBytes = 0;
     dirty = false;
     unknown = false;

@@ -1,0 +1,50 @@
+package dev.wasmpool.api.internal.mpk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class ProtectionMaskTest {
+
+  @Test
+  void all_readsBackZero() {
+    assertEquals(0, ProtectionMask.all().bits());
+  }
+
+  @Test
+  void zero_allowsOnlyKeyZero() {
+    ProtectionMask zero = ProtectionMask.zero();
+    assertEquals(0xFFFF_FFFC, zero.bits());
+    assertTrue(zero.allows(0));
+    for (int key = 1; key <= ProtectionMask.MAX_KEY; key++) {
+      assertFalse(zero.allows(key), "key " + key);
+    }
+  }
+
+  @Test
+  void or_five_clearsBothBitsOfKeyFive() {
+    assertEquals(0b11111111_11111111_11110011_11111100, ProtectionMask.zero().or(5).bits());
+    assertTrue(ProtectionMask.zero().or(5).allows(5));
+    assertFalse(ProtectionMask.zero().or(5).allows(4));
+  }
+
+  @Test
+  void or_everyKey_givesAll() {
+    ProtectionMask mask = ProtectionMask.zero();
+    for (int key = 1; key <= ProtectionMask.MAX_KEY; key++) {
+      mask = mask.or(key);
+    }
+    assertEquals(ProtectionMask.all(), mask);
+  }
+
+  @Test
+  void or_outOfRange_throws() {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> ProtectionMask.zero().or(16));
+    assertEquals("protection key must be in 0..15 (was 16)", e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> ProtectionMask.all().allows(-1));
+  }
+}
