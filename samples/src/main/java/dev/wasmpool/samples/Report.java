@@ -40,7 +40,7 @@ final class Report {
     out.printf(Locale.ROOT, ROW, "heap allocated per request", bytes(pooled.allocatedBytesPerRequest()), bytes(plain.allocatedBytesPerRequest()));
     out.printf(Locale.ROOT, ROW, "GC collections (time)", gc(pooled), gc(plain));
     out.printf(Locale.ROOT, ROW, "wrong responses", count(pooled.wrongResponses()), count(plain.wrongResponses()));
-    out.printf(Locale.ROOT, ROW, "peak live instances", count(pooled.peakLive()), na);
+    out.printf(Locale.ROOT, ROW, "peak live instances (sampled)", count(pooled.peakLive()), na);
     out.printf(Locale.ROOT, ROW, "live instances after the run", count(metrics.coreInstances()), na);
     out.printf(Locale.ROOT, ROW, "warm memory slots (unused)", count(metrics.unusedWarmMemories()), na);
     out.printf(Locale.ROOT, ROW, "bytes kept resident in warm slots", bytes(metrics.unusedMemoryBytesResident()), na);
