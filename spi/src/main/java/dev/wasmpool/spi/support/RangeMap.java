@@ -24,7 +24,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 public final class RangeMap<V extends Object> {
 
-  /** A callback over a range and its value. */
+  /**
+   * A callback over a range and its value.
+   *
+   * @param <V> the value of a range
+   */
   @FunctionalInterface
   public interface RangeConsumer<V extends Object> {
     /**
