@@ -10,4 +10,5 @@ module dev.wasmpool.spi {
   requires static org.checkerframework.checker.qual;
 
   exports dev.wasmpool.spi;
+  exports dev.wasmpool.spi.support;
 }

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Function;
-import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The settings of a wasmpool engine: how instances get memory ({@link #allocationStrategy()}), how
@@ -30,7 +29,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>Instances are immutable, thread-safe and compared by value. {@link #toString()} lists only
  * the options that differ from {@link #defaults()}, with units.
  */
-public final class EngineConfig {
+public final class EngineConfig extends ConfigValue<EngineConfig> {
 
   /** The {@link #backend()} value that lets the engine choose. */
   public static final String AUTO_BACKEND = "auto";
@@ -158,37 +157,14 @@ public final class EngineConfig {
     return backend;
   }
 
-  /**
-   * Whether {@code other} is an {@code EngineConfig} with the same value for every option.
-   *
-   * @param other the object to compare with
-   * @return {@code true} if every option is equal
-   */
   @Override
-  public boolean equals(@Nullable Object other) {
-    return other == this || (other instanceof EngineConfig that && OPTIONS.equal(this, that));
+  OptionTable<EngineConfig> options() {
+    return OPTIONS;
   }
 
-  /**
-   * A hash code over every option, consistent with {@link #equals(Object)}.
-   *
-   * @return the hash code
-   */
   @Override
-  public int hashCode() {
-    return OPTIONS.hash(this);
-  }
-
-  /**
-   * The options that differ from {@link #defaults()}, with units, for example {@code
-   * EngineConfig{memoryGuardSize=0B, backend=portable}}; the defaults print as {@code
-   * EngineConfig{}}.
-   *
-   * @return the description
-   */
-  @Override
-  public String toString() {
-    return OPTIONS.toString(this, DEFAULTS);
+  EngineConfig defaultValue() {
+    return DEFAULTS;
   }
 
   /**

@@ -1,8 +1,9 @@
 package dev.wasmpool.api;
 
 /**
- * A snapshot of an engine's pools, taken by {@link Engine#metrics()}. The counts are read one
- * after another without a global lock, so under concurrent use they may mix moments.
+ * A snapshot of an engine's pools, taken by {@link Engine#metrics()}: immutable and thread-safe.
+ * The counts are read one after another without a global lock, so under concurrent use they may
+ * mix moments.
  *
  * <p>Counting rules:
  *

@@ -8,7 +8,6 @@ import dev.wasmpool.api.OptionTable.Option;
 import dev.wasmpool.api.OptionTable.Unit;
 import java.util.List;
 import java.util.Objects;
-import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The sizes and limits of a pooling engine's pools, with the meaning and defaults of Wasmtime's
@@ -44,7 +43,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>Instances are immutable, thread-safe and compared by value. {@link #toString()} lists only
  * the options that differ from {@link #defaults()}, with units.
  */
-public final class PoolingAllocationConfig {
+public final class PoolingAllocationConfig extends ConfigValue<PoolingAllocationConfig> {
 
   private static final long KIB = 1L << 10;
   private static final long MIB = 1L << 20;
@@ -338,38 +337,14 @@ public final class PoolingAllocationConfig {
     return totalGcHeaps;
   }
 
-  /**
-   * Whether {@code other} is a {@code PoolingAllocationConfig} with the same value for every
-   * option.
-   *
-   * @param other the object to compare with
-   * @return {@code true} if every option is equal
-   */
   @Override
-  public boolean equals(@Nullable Object other) {
-    return other == this || (other instanceof PoolingAllocationConfig that && OPTIONS.equal(this, that));
+  OptionTable<PoolingAllocationConfig> options() {
+    return OPTIONS;
   }
 
-  /**
-   * A hash code over every option, consistent with {@link #equals(Object)}.
-   *
-   * @return the hash code
-   */
   @Override
-  public int hashCode() {
-    return OPTIONS.hash(this);
-  }
-
-  /**
-   * The options that differ from {@link #defaults()}, with units, for example {@code
-   * PoolingAllocationConfig{totalMemories=10, maxMemorySize=64KiB}}; the defaults print as {@code
-   * PoolingAllocationConfig{}}.
-   *
-   * @return the description
-   */
-  @Override
-  public String toString() {
-    return OPTIONS.toString(this, DEFAULTS);
+  PoolingAllocationConfig defaultValue() {
+    return DEFAULTS;
   }
 
   /**

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.condition.OS;
  */
 class AllocationCostTest {
 
-  private static final int WARMUP = 20_000;
-  private static final int ROUNDS = 100_000;
+  private static final int WARMUP = 10_000;
+  private static final int ROUNDS = 50_000;
 
   private static void report(String what, long nanos) {
     System.out.println(

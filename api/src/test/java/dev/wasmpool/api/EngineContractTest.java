@@ -9,10 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import dev.wasmpool.api.testing.Churn;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -227,54 +227,32 @@ abstract class EngineContractTest {
     PooledModule b = engine.register(withMemoryAndTable("b", 1, 1, data(0, "BBBB")));
     AtomicInteger done = new AtomicInteger();
     AtomicInteger exhausted = new AtomicInteger();
-    ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+    int threads = 4;
     int iterations = 1500;
-    Thread[] threads = new Thread[4];
-    for (int t = 0; t < threads.length; t++) {
-      int id = t + 1;
-      threads[t] =
-          new Thread(
-              () -> {
-                try {
-                  for (int i = 0; i < iterations; i++) {
-                    PooledModule module = (i + id) % 2 == 0 ? a : b;
-                    InstanceAllocation x;
-                    try {
-                      x = module.allocate();
-                    } catch (PoolExhaustedException e) {
-                      exhausted.incrementAndGet();
-                      continue;
-                    }
-                    try (x) {
-                      MemorySegment memory = x.memories().get(0).segment();
-                      String expected = module == a ? "AAAA" : "BBBB";
-                      assertEquals(expected, text(memory, 0, 4));
-                      assertZero(memory.asSlice(8, 4096), 0);
-                      assertZero(x.tables().get(0).elements(), 0);
-                      memory.asSlice(8, 4096).fill((byte) id);
-                      x.tables().get(0).elements().fill((byte) id);
-                      if (i % 7 == 0) {
-                        x.memories().get(0).grow(1);
-                      }
-                      assertEquals(id, memory.get(ValueLayout.JAVA_BYTE, 4000));
-                    }
-                    done.incrementAndGet();
-                  }
-                } catch (Throwable e) {
-                  failures.add(e);
-                }
-              });
-      threads[t].start();
-    }
-    for (Thread thread : threads) {
-      thread.join();
-    }
-    if (!failures.isEmpty()) {
-      AssertionError error = new AssertionError(failures.size() + " thread(s) failed");
-      failures.forEach(error::addSuppressed);
-      throw error;
-    }
-    assertEquals(threads.length * iterations, done.get() + exhausted.get());
+    Churn.run(
+        threads,
+        iterations,
+        (id, i) -> {
+          PooledModule module = (i + id) % 2 == 0 ? a : b;
+          InstanceAllocation x = Churn.allocateOrCount(module, exhausted);
+          if (x == null) {
+            return;
+          }
+          try (x) {
+            MemorySegment memory = x.memories().get(0).segment();
+            assertEquals(module == a ? "AAAA" : "BBBB", text(memory, 0, 4));
+            assertZero(memory.asSlice(8, 4096), 0);
+            assertZero(x.tables().get(0).elements(), 0);
+            memory.asSlice(8, 4096).fill((byte) id);
+            x.tables().get(0).elements().fill((byte) id);
+            if (i % 7 == 0) {
+              x.memories().get(0).grow(1);
+            }
+            assertEquals(id, memory.get(ValueLayout.JAVA_BYTE, 4000));
+          }
+          done.incrementAndGet();
+        });
+    assertEquals(threads * iterations, done.get() + exhausted.get());
     PoolMetrics metrics = engine.metrics();
     assertEquals(0, metrics.coreInstances());
     assertEquals(0, metrics.memories());

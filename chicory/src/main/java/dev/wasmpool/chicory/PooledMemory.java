@@ -31,7 +31,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * messages for out-of-bounds accesses ({@link WasmRuntimeException} while running, {@link
  * UninstantiableException} for active data that does not fit), the same {@code memory.grow}
  * results within the declared maximum (growth the pool cannot hold returns {@code -1} too), and
- * the same handling of data segments, {@code memory.init} and {@code data.drop}. It differs where
+ * the same handling of data segments, {@code memory.init} and {@code data.drop}. (One detail of
+ * the messages differs: for a load that straddles the end of memory, Chicory's paged memories name
+ * the first byte past the end with size 1, this memory names the access itself.) It differs where
  * pooling requires:
  *
  * <ul>
@@ -151,15 +153,6 @@ final class PooledMemory implements Memory {
           "slot must be 8-byte aligned for atomics (was 0x" + Long.toHexString(segment.address()) + ")");
     }
     this.pages = (int) slotPages;
-  }
-
-  /**
-   * The pool slot behind this memory.
-   *
-   * @return the linear memory
-   */
-  LinearMemory linearMemory() {
-    return linear;
   }
 
   // ---- size -----------------------------------------------------------------------------------

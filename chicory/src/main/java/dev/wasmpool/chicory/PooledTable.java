@@ -48,7 +48,7 @@ final class PooledTable extends TableInstance {
   /**
    * The slot's storage: first the allocation's local view, confined to the thread that
    * instantiated; the first access from another thread switches it to the shared view ({@link
-   * #elements(RuntimeException)}).
+   * #elements(WrongThreadException)}).
    */
   private MemorySegment elements;
   private final ValType elementType;
@@ -91,15 +91,6 @@ final class PooledTable extends TableInstance {
     if (initialValue != Value.REF_NULL_VALUE) {
       fill(0, size, initialValue, null);
     }
-  }
-
-  /**
-   * The pool slot behind this table.
-   *
-   * @return the slot
-   */
-  TableSlot tableSlot() {
-    return slot;
   }
 
   @Override

@@ -13,6 +13,10 @@ import com.dylibso.chicory.wasm.types.ActiveDataSegment;
 import com.dylibso.chicory.wasm.types.DataSegment;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.wasmpool.api.AllocationStrategy;
+import dev.wasmpool.api.Engine;
+import dev.wasmpool.api.EngineConfig;
+import dev.wasmpool.api.PoolingAllocationConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,7 +74,109 @@ class SpecDifferentialTest {
     assertEquals(List.of(), report.mismatches(), report.summary());
   }
 
+  /**
+   * The same comparison with memories and tables from real engines: on Linux one pooling engine per
+   * script on the {@code linux} backend (slots are reused across the script's modules, images
+   * mapped and replaced); on every OS one engine per module on the {@code portable} backend, whose
+   * pool storage grows to cover the highest slot used, so that each engine allocates only what its
+   * instance touches.
+   */
+  @Test
+  void pooledEngines_matchChicorysOwnMemory_onEveryCommand() throws IOException {
+    List<Path> scripts = scripts();
+    List<DifferentialReport.Candidate> candidates = new ArrayList<>();
+    for (String backend : Pools.backends()) {
+      boolean perModule = backend.equals("portable");
+      candidates.add(
+          new DifferentialReport.Candidate(
+              "engine " + backend + (perModule ? " (engine per module)" : " (engine per script)"),
+              () -> new EngineRuntime(backend, perModule)));
+    }
+    DifferentialReport report = DifferentialReport.run(scripts, ChicoryRuntime::new, candidates);
+    System.out.println(report.summary());
+    assertTrue(report.commands() > 0, "no command ran");
+    assertEquals(List.of(), report.mismatches(), report.summary());
+  }
+
   // ---- runtimes -------------------------------------------------------------------------------
+
+  /** Pooled instances from wasmpool engines, through the public binding. */
+  static final class EngineRuntime implements WastScript.Runtime {
+    /** The largest memory the suite reaches is 804 pages. */
+    private static final long MAX_MEMORY_BYTES = 1024 * Pools.PAGE;
+
+    private final String backend;
+    private final boolean enginePerModule;
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private Engine shared;
+
+    EngineRuntime(String backend, boolean enginePerModule) {
+      this.backend = backend;
+      this.enginePerModule = enginePerModule;
+    }
+
+    private Engine newEngine(int slots) {
+      Engine engine =
+          Engine.create(
+              EngineConfig.builder()
+                  .backend(backend)
+                  .memoryReservation(MAX_MEMORY_BYTES)
+                  .memoryGuardSize(enginePerModule ? 0 : 2 * Pools.PAGE)
+                  .allocationStrategy(
+                      AllocationStrategy.pooling(
+                          PoolingAllocationConfig.builder()
+                              .totalMemories(slots)
+                              .totalTables(slots)
+                              .totalCoreInstances(slots)
+                              .maxMemoriesPerModule(8)
+                              .maxTablesPerModule(16)
+                              .tableElements(10_000)
+                              .maxMemorySize(MAX_MEMORY_BYTES)
+                              .maxUnusedWarmSlots(0)
+                              .build()))
+                  .build());
+      resources.add(engine);
+      return engine;
+    }
+
+    private Engine engine() {
+      if (enginePerModule) {
+        return newEngine(16);
+      }
+      if (shared == null) {
+        shared = newEngine(512);
+      }
+      return shared;
+    }
+
+    @Override
+    public Instance instantiate(WasmModule module, ImportValues imports) {
+      PooledWasmModule pooled = PooledWasmModule.load(engine(), module);
+      resources.add(pooled);
+      PooledInstance instance = pooled.instantiate(o -> o.withImportValues(imports));
+      resources.add(instance);
+      return instance.instance();
+    }
+
+    @Override
+    public Memory spectestMemory() {
+      WasmModule spectest = new WasmBuilder().memory(1, 2).exportMemory("memory", 0).parse();
+      return instantiate(spectest, ImportValues.builder().build()).exports().memory("memory");
+    }
+
+    @Override
+    public void close() {
+      // Instances before their modules before their engines: the reverse of creation.
+      for (int i = resources.size() - 1; i >= 0; i--) {
+        try {
+          resources.get(i).close();
+        } catch (Exception e) {
+          throw new IllegalStateException("closing " + resources.get(i), e);
+        }
+      }
+      resources.clear();
+    }
+  }
 
   /** Chicory as its own testsuite runs it: interpreter, {@link ByteArrayMemory}. */
   static final class ChicoryRuntime implements WastScript.Runtime {

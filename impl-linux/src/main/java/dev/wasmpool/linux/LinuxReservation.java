@@ -4,6 +4,7 @@ import dev.wasmpool.spi.BackendException;
 import dev.wasmpool.spi.MemoryImage;
 import dev.wasmpool.spi.ProtectionKey;
 import dev.wasmpool.spi.Reservation;
+import dev.wasmpool.spi.support.RangeMap;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;

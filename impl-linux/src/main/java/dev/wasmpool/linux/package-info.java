@@ -12,7 +12,7 @@
  *   <li>{@code ProtectionKeyProbe}, {@code LinuxProtectionKeys}: memory protection keys, used only
  *       where {@code /proc/cpuinfo} lists {@code pku} and {@code ospke} and {@code pkey_alloc}
  *       succeeds.
- *   <li>{@code RangeMap}: the per-reservation bookkeeping (accessible pages, image mappings,
+ *   <li>{@code dev.wasmpool.spi.support.RangeMap} (from the spi): the per-reservation bookkeeping (accessible pages, image mappings,
  *       colours) that lets every argument be checked in Java before a system call.
  * </ul>
  */

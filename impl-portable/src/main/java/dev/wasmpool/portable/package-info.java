@@ -9,7 +9,7 @@
  *   <li>{@code PortableReservation}: memory committed lazily from a shared arena and grown
  *       geometrically; old backing segments stay allocated until the reservation closes.
  *   <li>{@code PortableImage}: a copy of the image's bytes; mapping copies, resets fill and copy.
- *   <li>{@code RangeMap}: accessible pages and image mappings per reservation.
+ *   <li>{@code dev.wasmpool.spi.support.RangeMap} (from the spi): accessible pages and image mappings per reservation.
  * </ul>
  */
 package dev.wasmpool.portable;

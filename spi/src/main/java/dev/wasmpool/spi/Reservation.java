@@ -90,12 +90,13 @@ public interface Reservation extends AutoCloseable {
    * Maps {@code image} at {@code offset} so that the range of the image's size reads the image's
    * bytes and is readable and writable. Writes stay private to this reservation and never reach
    * the image (copy-on-write where {@link Capabilities#copyOnWriteImages()}, a copy otherwise).
-   * Any image already mapped in that range must have been removed first. The image's range becomes
-   * its baseline until {@link #removeImage} and, where the reservation has protection keys, keeps
-   * the key it was coloured with.
+   * Any image already mapped in that range must have been removed first. The image's bytes are the
+   * range's baseline until {@link #removeImage}; a range coloured with a protection key keeps its
+   * key.
    *
-   * <p>If the system refuses, the range is left inaccessible and reads zero once made accessible
-   * again; no image is mapped there.
+   * <p>If the system refuses, the range is left inaccessible with no image mapped (reading zero once
+   * made accessible again), unless even that is refused, which is reported as a suppressed
+   * exception; the pool then treats the slot as unknown.
    *
    * @param offset the start
    * @param image an open image created by the same backend; it may be closed while mapped
@@ -108,6 +109,8 @@ public interface Reservation extends AutoCloseable {
    * Removes the image mapped at {@code offset}. Its range then reads zero and stays readable and
    * writable; the reservation no longer refers to the image (on Linux the image's file can be
    * released by the kernel once no other reservation maps it).
+   *
+   * <p>If the system refuses, the range is left as after a refused {@link #mapImage}.
    *
    * @param offset where the image was mapped (its first byte, not any byte inside it)
    * @throws BackendException if no image is mapped there or the system refuses

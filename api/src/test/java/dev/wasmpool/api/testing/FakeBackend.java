@@ -97,8 +97,8 @@ public final class FakeBackend implements Backend {
 
   /**
    * Makes the next {@code times} calls of an operation fail with {@code ENOMEM} before they
-   * change anything (except {@code mapImage}, which then leaves its range inaccessible and zero,
-   * as the SPI says).
+   * change anything (except {@code mapImage} and {@code removeImage}, which then leave their range
+   * inaccessible, zero and imageless, as the SPI says).
    *
    * @param operation for example {@code "reset"}
    * @param times how many calls fail
@@ -577,7 +577,18 @@ public final class FakeBackend implements Backend {
       if (image == null) {
         throw new BackendException("removeImage", hex(offset), "no image is mapped there");
       }
-      backend.record("removeImage", hex(offset));
+      try {
+        backend.record("removeImage", hex(offset));
+      } catch (BackendException e) {
+        // As the SPI says: a refused removal leaves the range as a refused mapImage does.
+        images.remove(offset);
+        setAccessible(offset, image.bytes.length, false);
+        long end = Math.min(offset + image.bytes.length, segment.byteSize());
+        if (offset < end) {
+          segment.asSlice(offset, end - offset).fill((byte) 0);
+        }
+        throw e;
+      }
       images.remove(offset);
       long end = Math.min(offset + image.bytes.length, segment.byteSize());
       if (offset < end) {

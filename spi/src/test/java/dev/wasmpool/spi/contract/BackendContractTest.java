@@ -21,7 +21,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -82,7 +84,7 @@ public abstract class BackendContractTest {
   @Test
   void provider_createsBackendOfItsName() {
     assertEquals(provider().name(), backend.name());
-    assertEquals(backend.name().toLowerCase(java.util.Locale.ROOT), backend.name());
+    assertEquals(backend.name().toLowerCase(Locale.ROOT), backend.name());
   }
 
   @Test
@@ -136,8 +138,8 @@ public abstract class BackendContractTest {
   }
 
   @Test
-  void reserve_manyGigabytes_allocatesNothingUpFront() {
-    // 64 GiB: more than this machine's memory, fine for address space or lazy commit.
+  void reserve_moreThanPhysicalMemory_succeeds() {
+    // 64 GiB: more than a test machine's memory, fine for address space or lazy commit.
     try (Reservation reservation = backend.reserve(64L << 30)) {
       assertEquals(64L << 30, reservation.byteSize());
       reservation.makeAccessible(0, page);
@@ -762,7 +764,7 @@ public abstract class BackendContractTest {
       return;
     }
     byte[] expected = new byte[Math.toIntExact(length)];
-    java.util.Arrays.fill(expected, value);
+    Arrays.fill(expected, value);
     assertBytes(reservation, offset, MemorySegment.ofArray(expected));
   }
 

@@ -113,7 +113,7 @@ final class EngineImpl implements Engine {
       throw new IllegalStateException("the module " + module.descriptor().name() + " was closed");
     }
     ModuleDescriptor descriptor = module.descriptor();
-    CountLimit cores = allocator.coreInstances();
+    CountLimit cores = allocator.limits().coreInstances();
     cores.acquire();
     int memoryCount = images.memoryCount();
     int tableCount = descriptor.tables().size();
@@ -234,6 +234,7 @@ final class EngineImpl implements Engine {
     ModuleImages images = allocation.registeredModule().images();
     RuntimeException failure = null;
     AllocatedMemory[] memories = allocation.allocatedMemories();
+    // Plain loops rather than attempt(): this runs on every close, without lambdas.
     for (int i = 0; i < memories.length; i++) {
       try {
         allocator.releaseMemory(images, i, memories[i].grant());
@@ -248,10 +249,20 @@ final class EngineImpl implements Engine {
         failure = chain(failure, e);
       }
     }
-    allocator.coreInstances().release();
+    allocator.limits().coreInstances().release();
     live.remove(allocation);
     if (failure != null) {
       throw failure;
+    }
+  }
+
+  /** Runs a step of a shutdown; returns the first failure so far. */
+  private static @Nullable RuntimeException attempt(@Nullable RuntimeException failure, Runnable step) {
+    try {
+      step.run();
+      return failure;
+    } catch (RuntimeException e) {
+      return chain(failure, e);
     }
   }
 
@@ -283,7 +294,7 @@ final class EngineImpl implements Engine {
   public ResourcePermit acquire(AccountedResource resource) {
     Objects.requireNonNull(resource, "resource");
     ensureOpen();
-    CountLimit limit = allocator.accounted(resource);
+    CountLimit limit = allocator.limits().of(resource);
     limit.acquire();
     return new Permit(resource, limit);
   }
@@ -321,22 +332,15 @@ final class EngineImpl implements Engine {
     List<Allocation> leaked = new ArrayList<>(live);
     int leakedPermits = 0;
     for (AccountedResource resource : AccountedResource.values()) {
-      leakedPermits += allocator.accounted(resource).live();
+      leakedPermits += allocator.limits().of(resource).live();
     }
+    // Every step runs even if an earlier one failed; the first failure is thrown at the end.
     RuntimeException failure = null;
     for (Allocation allocation : leaked) {
-      try {
-        allocation.close();
-      } catch (RuntimeException e) {
-        failure = chain(failure, e);
-      }
+      failure = attempt(failure, allocation::close);
     }
     for (RegisteredModule module : new ArrayList<>(modules)) {
-      try {
-        module.close();
-      } catch (RuntimeException e) {
-        failure = chain(failure, e);
-      }
+      failure = attempt(failure, module::close);
     }
     closed = true;
     retireOrphans();
@@ -353,25 +357,13 @@ final class EngineImpl implements Engine {
       }
       return;
     }
-    try {
-      allocator.close();
-    } catch (RuntimeException e) {
-      failure = chain(failure, e);
-    }
+    failure = attempt(failure, allocator::close);
     // Images of modules closed while a slot still mapped them, or left by failed slots: every
     // reservation is gone now, so nothing maps them.
     for (ModuleImage image : new ArrayList<>(openImages)) {
-      try {
-        image.forceClose();
-      } catch (RuntimeException e) {
-        failure = chain(failure, e);
-      }
+      failure = attempt(failure, image::forceClose);
     }
-    try {
-      backend.close();
-    } catch (RuntimeException e) {
-      failure = chain(failure, e);
-    }
+    failure = attempt(failure, backend::close);
     if (failure != null) {
       throw failure;
     }

@@ -1,9 +1,8 @@
 package dev.wasmpool.api.internal.engine;
 
-import dev.wasmpool.api.AccountedResource;
 import dev.wasmpool.api.ModuleDescriptor;
 import dev.wasmpool.api.PoolMetrics;
-import dev.wasmpool.api.internal.limits.CountLimit;
+import dev.wasmpool.api.internal.limits.InstanceLimits;
 import dev.wasmpool.api.internal.memory.ModuleImages;
 
 /**
@@ -22,19 +21,11 @@ interface InstanceAllocator extends AutoCloseable {
   void validate(ModuleDescriptor module);
 
   /**
-   * The counter of core instances (one per allocation).
+   * The counters of core instances (one per allocation) and accounted resources.
    *
-   * @return the counter
+   * @return the counters; bounded with the pooling strategy
    */
-  CountLimit coreInstances();
-
-  /**
-   * The counter of an accounted resource.
-   *
-   * @param resource the resource
-   * @return its counter
-   */
-  CountLimit accounted(AccountedResource resource);
+  InstanceLimits limits();
 
   /**
    * The stripe for a new instance's memories.

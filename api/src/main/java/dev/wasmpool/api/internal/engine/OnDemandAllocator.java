@@ -1,13 +1,11 @@
 package dev.wasmpool.api.internal.engine;
 
-import dev.wasmpool.api.AccountedResource;
 import dev.wasmpool.api.EngineConfig;
 import dev.wasmpool.api.MemoryType;
 import dev.wasmpool.api.ModuleDescriptor;
 import dev.wasmpool.api.PoolMetrics;
 import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.api.TableType;
-import dev.wasmpool.api.internal.limits.CountLimit;
 import dev.wasmpool.api.internal.limits.InstanceLimits;
 import dev.wasmpool.api.internal.memory.ImageSlot;
 import dev.wasmpool.api.internal.memory.MemoryPool;
@@ -50,13 +48,8 @@ final class OnDemandAllocator implements InstanceAllocator {
   }
 
   @Override
-  public CountLimit coreInstances() {
-    return limits.coreInstances();
-  }
-
-  @Override
-  public CountLimit accounted(AccountedResource resource) {
-    return limits.of(resource);
+  public InstanceLimits limits() {
+    return limits;
   }
 
   @Override

@@ -1,6 +1,5 @@
 package dev.wasmpool.api.internal.engine;
 
-import dev.wasmpool.api.AccountedResource;
 import dev.wasmpool.api.EngineConfig;
 import dev.wasmpool.api.MemoryType;
 import dev.wasmpool.api.ModuleDescriptor;
@@ -8,7 +7,6 @@ import dev.wasmpool.api.PoolMetrics;
 import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.api.TableType;
 import dev.wasmpool.api.internal.decommit.DecommitQueue;
-import dev.wasmpool.api.internal.limits.CountLimit;
 import dev.wasmpool.api.internal.limits.InstanceLimits;
 import dev.wasmpool.api.internal.limits.ModuleValidator;
 import dev.wasmpool.api.internal.memory.ImageSlot;
@@ -69,13 +67,8 @@ final class PoolingAllocator implements InstanceAllocator {
   }
 
   @Override
-  public CountLimit coreInstances() {
-    return limits.coreInstances();
-  }
-
-  @Override
-  public CountLimit accounted(AccountedResource resource) {
-    return limits.of(resource);
+  public InstanceLimits limits() {
+    return limits;
   }
 
   @Override

@@ -79,21 +79,30 @@ public final class AddressSpace {
    * Checks that a memory pool fits.
    *
    * @param layout the pool's slab
-   * @param mappingsNeeded the most memory mappings the pool may create (for example a few per
-   *     slot once images are mapped and parts of slots are made accessible)
+   * @param mappingsPerSlot the most memory mappings one slot may split into (an image mapped,
+   *     part of it accessible, the rest not)
+   * @param fixedMappings the mappings the pool needs whatever its slot count (its guards)
    * @param addressSpaceBytes the address space available, usually {@link #userAddressSpaceBytes()}
    * @param maxMapCount the mapping limit, usually {@link #maxMapCount()}; empty when unknown
    * @throws IllegalArgumentException naming {@code totalMemories}, {@code memoryReservation} and
    *     {@code memoryGuardSize} and how many slots would fit with the current sizes, if the slab is
    *     larger than the address space; or naming {@code totalMemories} and {@code
-   *     vm.max_map_count} if the mappings exceed the limit; or if {@code mappingsNeeded} is
-   *     negative or {@code addressSpaceBytes} not positive
+   *     vm.max_map_count} and how many slots would fit if the mappings exceed the limit; or if a
+   *     mapping count is negative or {@code addressSpaceBytes} not positive
    */
   public static void checkFits(
-      SlabLayout layout, long mappingsNeeded, long addressSpaceBytes, OptionalLong maxMapCount) {
-    if (mappingsNeeded < 0) {
+      SlabLayout layout,
+      long mappingsPerSlot,
+      long fixedMappings,
+      long addressSpaceBytes,
+      OptionalLong maxMapCount) {
+    if (mappingsPerSlot < 0 || fixedMappings < 0) {
       throw new IllegalArgumentException(
-          "mappingsNeeded must not be negative (was " + mappingsNeeded + ")");
+          "mapping counts must not be negative (was "
+              + mappingsPerSlot
+              + " per slot, "
+              + fixedMappings
+              + " fixed)");
     }
     if (addressSpaceBytes <= 0) {
       throw new IllegalArgumentException(
@@ -116,22 +125,36 @@ public final class AddressSpace {
               + describe(total)
               + " in all; lower totalMemories, memoryReservation or memoryGuardSize");
     }
+    long mappingsNeeded = saturatingAdd(saturatingMultiply(mappingsPerSlot, layout.numSlots()), fixedMappings);
     if (maxMapCount.isPresent() && mappingsNeeded > maxMapCount.getAsLong()) {
       long limit = maxMapCount.getAsLong();
-      long perSlot = Math.max(1, Math.ceilDiv(mappingsNeeded, Math.max(1, layout.numSlots())));
+      long fit = mappingsPerSlot == 0 ? 0 : Math.max(0, limit - fixedMappings) / mappingsPerSlot;
       throw new IllegalArgumentException(
           "totalMemories must be at most "
-              + limit / perSlot
+              + fit
               + " for the memory pool's mappings to fit vm.max_map_count="
               + limit
               + " (was "
               + layout.numSlots()
               + "): the pool may need "
               + mappingsNeeded
-              + " mappings, about "
-              + perSlot
-              + " per slot; lower totalMemories or raise vm.max_map_count");
+              + " mappings, "
+              + mappingsPerSlot
+              + " per slot and "
+              + fixedMappings
+              + " more; lower totalMemories or raise vm.max_map_count");
     }
+  }
+
+  private static long saturatingMultiply(long a, long b) {
+    long high = Math.multiplyHigh(a, b);
+    long low = a * b;
+    return (high == 0 && low >= 0) ? low : Long.MAX_VALUE;
+  }
+
+  private static long saturatingAdd(long a, long b) {
+    long sum = a + b;
+    return sum < 0 ? Long.MAX_VALUE : sum;
   }
 
   /** The end address of a {@code /proc/self/maps} line's range when it is a user address, else 0. */

@@ -290,25 +290,18 @@ public final class ImageSlot {
     Reservation r = reservation();
     ModuleImage half = attempted;
     if (half != null) {
-      try {
-        r.removeImage(base + half.offset());
-      } catch (BackendException e) {
-        // errno 0: the backend says no image is mapped there, which is what we want.
-        if (e.errno() != 0) {
-          throw e;
-        }
-      }
+      dropImage(r, half);
       attempted = null;
-      half.release();
     }
     ModuleImage current = image;
     if (current != null) {
-      unmapImage(r, current);
+      dropImage(r, current);
+      image = null;
     }
     if (highWater > 0) {
       r.reset(base, highWater, 0);
-      // What is accessible after a failure is not known (a refused mapImage leaves its range
-      // inaccessible): start over from an inaccessible slot.
+      // What is accessible after a failure is not known (a refused mapImage or removeImage leaves
+      // its range inaccessible): start over from an inaccessible slot.
       r.makeInaccessible(base, highWater);
     }
     if (key != null) {
@@ -319,6 +312,25 @@ public final class ImageSlot {
     residentBytes = 0;
     dirty = false;
     unknown = false;
+  }
+
+  /**
+   * Removes an image that may or may not still be mapped (its mapping or removal failed before),
+   * then lets go of it.
+   *
+   * @throws BackendException if the system refuses the removal; the image is still held
+   */
+  private void dropImage(Reservation r, ModuleImage held) {
+    try {
+      r.removeImage(base + held.offset());
+    } catch (BackendException e) {
+      // errno 0: the backend says no image is mapped there (a refused mapImage or removeImage
+      // leaves none), which is what we want.
+      if (e.errno() != 0) {
+        throw e;
+      }
+    }
+    held.release();
   }
 
   /**

@@ -122,7 +122,7 @@ public final class MemoryPool implements AutoCloseable {
                 page));
     // Each slot may need three mappings (accessible, image, inaccessible rest), each guard one.
     AddressSpace.checkFits(
-        layout, 3L * total + 2, AddressSpace.userAddressSpaceBytes(), AddressSpace.maxMapCount());
+        layout, 3, 2, AddressSpace.userAddressSpaceBytes(), AddressSpace.maxMapCount());
     Reservation slab = null;
     if (layout.totalSlabBytes() > 0) {
       try {

@@ -30,6 +30,7 @@ import dev.wasmpool.api.PooledModule;
 import dev.wasmpool.api.ResourcePermit;
 import dev.wasmpool.api.TableSlot;
 import dev.wasmpool.api.internal.memory.ImageSlot;
+import dev.wasmpool.api.testing.Churn;
 import dev.wasmpool.api.testing.FakeBackend;
 import dev.wasmpool.api.testing.FakeBackend.FakeReservation;
 import dev.wasmpool.api.testing.Modules;
@@ -41,6 +42,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -448,6 +452,21 @@ class PoolingEngineTest {
     assertEquals(mapped, backend.count("mapImage"));
   }
 
+  @Test
+  void moduleClose_purgeRefused_slotErasedBeforeReuse_imageStillReleased() {
+    engine = engine(backend, smallPool().totalMemories(1).build());
+    PooledModule module = engine.register(withMemory("a", 1, -1, data(0, "SECRET")));
+    module.allocate().close();
+    backend.failNext("removeImage", 1);
+    module.close();
+    assertEquals(ImageSlot.State.UNKNOWN, memoryPool(engine).slot(0).state());
+    PooledModule other = engine.register(withMemory("b", 1, -1));
+    try (InstanceAllocation b = other.allocate()) {
+      assertAllZero(b.memories().get(0).segment());
+    }
+    assertEquals(0, backend.openImages().size(), "released once the erase dropped it");
+  }
+
   /* ---- use after close ---- */
 
   @Test
@@ -593,61 +612,40 @@ class PoolingEngineTest {
             smallPool().totalMemories(3).totalTables(3).totalCoreInstances(3).decommitBatchSize(batch).build());
     PooledModule a = engine.register(withMemoryAndTable("a", 1, 1, data(0, "AAAA")));
     PooledModule b = engine.register(withMemoryAndTable("b", 1, 1, data(0, "BBBB")));
-    java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
-    java.util.concurrent.atomic.AtomicInteger exhausted = new java.util.concurrent.atomic.AtomicInteger();
-    java.util.concurrent.ConcurrentLinkedQueue<Throwable> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    java.util.Set<Integer> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    AtomicInteger done = new AtomicInteger();
+    AtomicInteger exhausted = new AtomicInteger();
+    Set<Integer> held = ConcurrentHashMap.newKeySet();
+    int threads = 4;
     int iterations = 3000;
-    Thread[] threads = new Thread[4];
-    for (int t = 0; t < threads.length; t++) {
-      int id = t + 1;
-      threads[t] =
-          new Thread(
-              () -> {
-                try {
-                  for (int i = 0; i < iterations; i++) {
-                    PooledModule module = (i + id) % 2 == 0 ? a : b;
-                    InstanceAllocation x;
-                    try {
-                      x = module.allocate();
-                    } catch (PoolExhaustedException e) {
-                      exhausted.incrementAndGet();
-                      continue;
-                    }
-                    int slot = slotOf(x, 0);
-                    if (!held.add(slot)) {
-                      throw new AssertionError("slot " + slot + " handed out twice");
-                    }
-                    try {
-                      MemorySegment memory = x.memories().get(0).segment();
-                      assertEquals(module == a ? "AAAA" : "BBBB", text(memory, 4));
-                      assertAllZero(memory.asSlice(8));
-                      assertAllZero(x.tables().get(0).elements());
-                      memory.asSlice(8).fill((byte) id);
-                      if (i % 7 == 0) {
-                        x.memories().get(0).grow(1);
-                      }
-                    } finally {
-                      held.remove(slot);
-                      x.close();
-                    }
-                    done.incrementAndGet();
-                  }
-                } catch (Throwable e) {
-                  failures.add(e);
-                }
-              });
-      threads[t].start();
-    }
-    for (Thread thread : threads) {
-      thread.join();
-    }
-    if (!failures.isEmpty()) {
-      AssertionError error = new AssertionError(failures.size() + " thread(s) failed");
-      failures.forEach(error::addSuppressed);
-      throw error;
-    }
-    assertEquals(threads.length * iterations, done.get() + exhausted.get());
+    Churn.run(
+        threads,
+        iterations,
+        (id, i) -> {
+          PooledModule module = (i + id) % 2 == 0 ? a : b;
+          InstanceAllocation x = Churn.allocateOrCount(module, exhausted);
+          if (x == null) {
+            return;
+          }
+          int slot = slotOf(x, 0);
+          if (!held.add(slot)) {
+            throw new AssertionError("slot " + slot + " handed out twice");
+          }
+          try {
+            MemorySegment memory = x.memories().get(0).segment();
+            assertEquals(module == a ? "AAAA" : "BBBB", text(memory, 4));
+            assertAllZero(memory.asSlice(8));
+            assertAllZero(x.tables().get(0).elements());
+            memory.asSlice(8).fill((byte) id);
+            if (i % 7 == 0) {
+              x.memories().get(0).grow(1);
+            }
+          } finally {
+            held.remove(slot);
+            x.close();
+          }
+          done.incrementAndGet();
+        });
+    assertEquals(threads * iterations, done.get() + exhausted.get());
     PoolMetrics metrics = engine.metrics();
     assertEquals(0, metrics.coreInstances());
     assertEquals(0, metrics.memories());

@@ -46,6 +46,7 @@ class PortableLikeEngineTest {
     }
     try (InstanceAllocation a = module.allocate()) {
       assertEquals(2, backend.count("reserve"), "a warm slot keeps its reservation");
+      assertEquals(PAGE, a.memories().get(0).segment().byteSize());
     }
   }
 
@@ -82,6 +83,7 @@ class PortableLikeEngineTest {
     backend.clearCalls();
     try (InstanceAllocation b = module.allocate()) {
       assertEquals(1, backend.count("makeInaccessible"));
+      assertEquals(1, b.memories().get(0).pages());
     }
     assertEquals(true, backend.calls().contains("reset(0x0, 0x10000, keep=0x0)"), backend.calls().toString());
   }

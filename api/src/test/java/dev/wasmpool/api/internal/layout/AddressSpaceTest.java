@@ -35,7 +35,7 @@ class AddressSpaceTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> AddressSpace.checkFits(layout, 0, SPACE, OptionalLong.empty()));
+            () -> AddressSpace.checkFits(layout, 0, 0, SPACE, OptionalLong.empty()));
     assertEquals(
         "totalMemories must be at most 32513 for the memory pool to fit in 140737488355328 bytes"
             + " (128.00 TiB) of address space (was 40000): each slot takes 4328521728 bytes (4.03"
@@ -47,10 +47,10 @@ class AddressSpaceTest {
 
   @Test
   void checkFits_theAnnouncedCountFits_oneMoreDoesNot() {
-    AddressSpace.checkFits(defaultLayoutWith(32_513), 0, SPACE, OptionalLong.empty());
+    AddressSpace.checkFits(defaultLayoutWith(32_513), 0, 0, SPACE, OptionalLong.empty());
     assertThrows(
         IllegalArgumentException.class,
-        () -> AddressSpace.checkFits(defaultLayoutWith(32_514), 0, SPACE, OptionalLong.empty()));
+        () -> AddressSpace.checkFits(defaultLayoutWith(32_514), 0, 0, SPACE, OptionalLong.empty()));
   }
 
   @Test
@@ -59,7 +59,7 @@ class AddressSpaceTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> AddressSpace.checkFits(layout, 0, 1L << 40, OptionalLong.empty()));
+            () -> AddressSpace.checkFits(layout, 0, 0, 1L << 40, OptionalLong.empty()));
     assertTrue(e.getMessage().startsWith("totalMemories must be at most 0 "), e.getMessage());
   }
 
@@ -71,18 +71,19 @@ class AddressSpaceTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> AddressSpace.checkFits(layout, 4000, SPACE, OptionalLong.of(3000)));
+            () -> AddressSpace.checkFits(layout, 3, 2, SPACE, OptionalLong.of(3000)));
     assertEquals(
-        "totalMemories must be at most 750 for the memory pool's mappings to fit"
-            + " vm.max_map_count=3000 (was 1000): the pool may need 4000 mappings, about 4 per"
-            + " slot; lower totalMemories or raise vm.max_map_count",
+        "totalMemories must be at most 999 for the memory pool's mappings to fit"
+            + " vm.max_map_count=3000 (was 1000): the pool may need 3002 mappings, 3 per slot"
+            + " and 2 more; lower totalMemories or raise vm.max_map_count",
         e.getMessage());
-    AddressSpace.checkFits(defaultLayoutWith(750), 3000, SPACE, OptionalLong.of(3000));
+    // The count the message names is the exact boundary.
+    AddressSpace.checkFits(defaultLayoutWith(999), 3, 2, SPACE, OptionalLong.of(3000));
   }
 
   @Test
   void checkFits_unknownMappingLimit_checksOnlyTheSpace() {
-    AddressSpace.checkFits(defaultLayoutWith(1000), Long.MAX_VALUE, SPACE, OptionalLong.empty());
+    AddressSpace.checkFits(defaultLayoutWith(1000), Long.MAX_VALUE, 0, SPACE, OptionalLong.empty());
   }
 
   @Test
@@ -90,10 +91,13 @@ class AddressSpaceTest {
     SlabLayout layout = defaultLayoutWith(1);
     assertThrows(
         IllegalArgumentException.class,
-        () -> AddressSpace.checkFits(layout, -1, SPACE, OptionalLong.empty()));
+        () -> AddressSpace.checkFits(layout, -1, 0, SPACE, OptionalLong.empty()));
     assertThrows(
         IllegalArgumentException.class,
-        () -> AddressSpace.checkFits(layout, 0, 0, OptionalLong.empty()));
+        () -> AddressSpace.checkFits(layout, 0, -1, SPACE, OptionalLong.empty()));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> AddressSpace.checkFits(layout, 0, 0, 0, OptionalLong.empty()));
   }
 
   /* ---- the running system ---- */
@@ -119,7 +123,7 @@ class AddressSpaceTest {
   @EnabledOnOs(OS.LINUX)
   void checkFits_defaultsFitThisMachine() {
     AddressSpace.checkFits(
-        defaultLayoutWith(1000), 4000, AddressSpace.userAddressSpaceBytes(), AddressSpace.maxMapCount());
+        defaultLayoutWith(1000), 3, 2, AddressSpace.userAddressSpaceBytes(), AddressSpace.maxMapCount());
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.wasmpool.linux;
+package dev.wasmpool.spi.support;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,15 +15,22 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * non-coalescing one keeps every {@link #put} as its own range (image mappings, where two adjacent
  * mappings of one image are still two mappings).
  *
+ * <p>A helper for backend implementations; wasmpool's own backends use it for their per-reservation
+ * bookkeeping.
+ *
  * <p>Not thread-safe: the owning reservation guards it.
  *
  * @param <V> the value of a range
  */
-final class RangeMap<V extends Object> {
+public final class RangeMap<V extends Object> {
 
-  /** A callback over a range and its value. */
+  /**
+   * A callback over a range and its value.
+   *
+   * @param <V> the value of a range
+   */
   @FunctionalInterface
-  interface RangeConsumer<V extends Object> {
+  public interface RangeConsumer<V extends Object> {
     /**
      * Receives one range.
      *
@@ -47,7 +54,7 @@ final class RangeMap<V extends Object> {
    *
    * @param coalesce whether touching ranges with equal values merge into one
    */
-  RangeMap(boolean coalesce) {
+  public RangeMap(boolean coalesce) {
     this.coalesce = coalesce;
   }
 
@@ -58,7 +65,7 @@ final class RangeMap<V extends Object> {
    * @param end one past the last byte; nothing happens if not above {@code start}
    * @param value the value
    */
-  void put(long start, long end, V value) {
+  public void put(long start, long end, V value) {
     if (start >= end) {
       return;
     }
@@ -86,7 +93,7 @@ final class RangeMap<V extends Object> {
    * @param start the first byte
    * @param end one past the last byte; nothing happens if not above {@code start}
    */
-  void remove(long start, long end) {
+  public void remove(long start, long end) {
     if (start >= end) {
       return;
     }
@@ -114,7 +121,7 @@ final class RangeMap<V extends Object> {
    * @param end one past the last byte; an empty range is covered
    * @return true if covered without a gap
    */
-  boolean covers(long start, long end) {
+  public boolean covers(long start, long end) {
     long pos = start;
     while (pos < end) {
       Map.Entry<Long, Span<V>> entry = spans.floorEntry(pos);
@@ -133,7 +140,7 @@ final class RangeMap<V extends Object> {
    * @param end one past the last byte
    * @return true if some range overlaps
    */
-  boolean overlaps(long start, long end) {
+  public boolean overlaps(long start, long end) {
     if (start >= end) {
       return false;
     }
@@ -151,7 +158,7 @@ final class RangeMap<V extends Object> {
    * @param start the first byte of a range
    * @return its value, or {@code null} if no range starts there
    */
-  @Nullable V startingAt(long start) {
+  public @Nullable V startingAt(long start) {
     Span<V> span = spans.get(start);
     return span == null ? null : span.value();
   }
@@ -162,7 +169,7 @@ final class RangeMap<V extends Object> {
    * @param start the first byte of a range
    * @return one past its last byte, or {@code -1} if no range starts there
    */
-  long endOf(long start) {
+  public long endOf(long start) {
     Span<V> span = spans.get(start);
     return span == null ? -1 : span.end();
   }
@@ -174,7 +181,7 @@ final class RangeMap<V extends Object> {
    * @param end one past the last byte
    * @param consumer receives each clipped part
    */
-  void forEachOverlap(long start, long end, RangeConsumer<? super V> consumer) {
+  public void forEachOverlap(long start, long end, RangeConsumer<? super V> consumer) {
     if (start >= end) {
       return;
     }
@@ -206,7 +213,7 @@ final class RangeMap<V extends Object> {
    *
    * @param consumer receives each range
    */
-  void forEach(RangeConsumer<? super V> consumer) {
+  public void forEach(RangeConsumer<? super V> consumer) {
     forEachOverlap(Long.MIN_VALUE, Long.MAX_VALUE, consumer);
   }
 
@@ -215,7 +222,7 @@ final class RangeMap<V extends Object> {
    *
    * @return true if empty
    */
-  boolean isEmpty() {
+  public boolean isEmpty() {
     return spans.isEmpty();
   }
 
@@ -224,7 +231,7 @@ final class RangeMap<V extends Object> {
    *
    * @return how many ranges are stored
    */
-  int size() {
+  public int size() {
     return spans.size();
   }
 
