@@ -7,6 +7,8 @@ import dev.wasmpool.api.TableSlot;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The resources of one instance. Every segment it hands out is a view bound to one of its {@link
@@ -26,6 +28,12 @@ final class Allocation implements InstanceAllocation {
   private final AllocatedTable[] tables;
   private final List<LinearMemory> memoryList;
   private final List<TableSlot> tableList;
+
+  /**
+   * The hash in the engine's set of live allocations: identity hashes of new objects are computed
+   * by a call into the VM, once per allocation.
+   */
+  private final int hash = ThreadLocalRandom.current().nextInt();
 
   /**
    * Wraps granted slots; creates the views.
@@ -109,6 +117,17 @@ final class Allocation implements InstanceAllocation {
    */
   boolean tryRetire() {
     return life.tryRetire();
+  }
+
+  @Override
+  public int hashCode() {
+    return hash;
+  }
+
+  /** Identity, as {@link Object#equals}; overridden only with {@link #hashCode()}. */
+  @Override
+  public boolean equals(@Nullable Object other) {
+    return this == other;
   }
 
   @Override
