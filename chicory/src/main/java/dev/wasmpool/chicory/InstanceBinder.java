@@ -26,6 +26,10 @@ final class InstanceBinder implements Function<MemoryLimits, Memory>, TableFacto
   private final ModuleShape shape;
   private final List<LinearMemory> memories;
   private final List<TableSlot> tables;
+
+  /** The memories made so far, in index order; the instance revokes them when it closes. */
+  private final PooledMemory[] made;
+
   private int nextMemory;
   private int nextTable;
 
@@ -33,6 +37,16 @@ final class InstanceBinder implements Function<MemoryLimits, Memory>, TableFacto
     this.shape = shape;
     this.memories = allocation.memories();
     this.tables = allocation.tables();
+    this.made = new PooledMemory[memories.size()];
+  }
+
+  /**
+   * The memories this binder made.
+   *
+   * @return them, in index order ({@code null} where Chicory asked for none)
+   */
+  PooledMemory[] madeMemories() {
+    return made;
   }
 
   /**
@@ -60,7 +74,9 @@ final class InstanceBinder implements Function<MemoryLimits, Memory>, TableFacto
               + limits.initialPages()
               + "): Instance.Builder.withMemoryLimits is not supported with pooled memories");
     }
-    return new PooledMemory(memories.get(index), limits, shape.data());
+    PooledMemory memory = new PooledMemory(memories.get(index), limits, shape.data());
+    made[index] = memory;
+    return memory;
   }
 
   /**

@@ -4,6 +4,7 @@ import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import dev.wasmpool.api.InstanceAllocation;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A Chicory {@link Instance} whose linear memories and tables live in pool slots. Closing it
@@ -17,8 +18,8 @@ import dev.wasmpool.api.InstanceAllocation;
  * <p>Closing on the thread that instantiated is cheapest: the memories' views are confined to that
  * thread, and closing them costs nothing. Closed on another thread while the instantiating thread
  * still runs, the instance's slots wait, not reset, until that thread next instantiates or closes
- * an instance of the engine (or ends); until then that thread alone can still reach the instance's
- * own bytes, never a next tenant's.
+ * an instance of the engine (or ends); an access that races with the close may still reach the
+ * instance's own bytes, never a next tenant's, and every access after the close throws.
  *
  * <p>Thread-safety: as Chicory's {@link Instance}; {@link #close()} is idempotent and may be called
  * from any thread, but not while another thread is running the instance.
@@ -28,9 +29,13 @@ public final class PooledInstance implements AutoCloseable {
   private final Instance instance;
   private final InstanceAllocation allocation;
 
-  PooledInstance(Instance instance, InstanceAllocation allocation) {
+  /** The instance's pooled memories, revoked before the allocation closes. */
+  private final @Nullable PooledMemory[] memories;
+
+  PooledInstance(Instance instance, InstanceAllocation allocation, @Nullable PooledMemory[] memories) {
     this.instance = instance;
     this.allocation = allocation;
+    this.memories = memories;
   }
 
   /**
@@ -80,9 +85,23 @@ public final class PooledInstance implements AutoCloseable {
     return allocation.isClosed();
   }
 
-  /** Resets this instance's slots and returns them to the pool. Later calls do nothing. */
+  /**
+   * Resets this instance's slots and returns them to the pool. Later calls do nothing.
+   *
+   * <p>Every access through this instance's memories that happens after this call (on this thread,
+   * or on a thread that learns of the close through any synchronisation) throws {@link
+   * IllegalStateException}, whichever thread made the instance.
+   */
   @Override
   public void close() {
+    // First cut the Memory objects loose (plain writes, published by the allocation's close),
+    // then close the allocation, whose arenas make even a racing access fail or stay on this
+    // tenant's own bytes.
+    for (PooledMemory memory : memories) {
+      if (memory != null) {
+        memory.revoke();
+      }
+    }
     allocation.close();
   }
 

@@ -118,6 +118,12 @@ final class PooledMemory implements Memory {
   /** The data segments of the instance that initialised this memory last; drops write into it. */
   private DataSegment @Nullable [] dataSegments;
 
+  /**
+   * Set by the instance's close before the allocation closes: {@link #segment} is then empty, so
+   * every access fails on the slow path, which reports the closed instance.
+   */
+  private boolean revoked;
+
   /** No {@code initialize} call yet: the slot holds what the pool handed out. */
   private boolean fresh = true;
 
@@ -229,6 +235,9 @@ final class PooledMemory implements Memory {
    * {@link IllegalStateException} naming the closed allocation. Anything else passes unchanged.
    */
   private RuntimeException accessFailure(RuntimeException e, int addr, int size) {
+    if (revoked) {
+      return closedFailure(e);
+    }
     if (e instanceof IndexOutOfBoundsException) {
       return new WasmRuntimeException(outOfBoundsMessage(addr, size, sizeInBytes()));
     }
@@ -275,6 +284,16 @@ final class PooledMemory implements Memory {
     }
     segment = shared;
     return shared;
+  }
+
+  /**
+   * Cuts this memory loose from its slot: every later access fails with {@link
+   * IllegalStateException}. Called by the instance's close, on any thread, before the allocation
+   * closes; costs no check on the fast path (the empty segment fails every access).
+   */
+  void revoke() {
+    revoked = true;
+    segment = MemorySegment.NULL;
   }
 
   private IllegalStateException closedFailure(RuntimeException cause) {

@@ -109,7 +109,7 @@ public final class PooledWasmModule implements AutoCloseable {
         options.accept(builder);
       }
       Instance instance = builder.withMemoryFactory(binder).withTableFactory(binder).build();
-      return new PooledInstance(instance, allocation);
+      return new PooledInstance(instance, allocation, binder.madeMemories());
     } catch (RuntimeException | Error e) {
       // A failed instantiation (link error, trap in start) returns its slots, reset, at once.
       try {

@@ -115,7 +115,11 @@ class CrossThreadTest {
             assertThrows(IllegalStateException.class, () -> memory.readInt(0));
             return null;
           });
-      // The instantiating thread is running: its views may be in use, so the slot waits.
+      // Every access after the close throws, on the instantiating thread too ...
+      assertThrows(IllegalStateException.class, () -> memory.readInt(0));
+      assertThrows(IllegalStateException.class, () -> memory.write(0, new byte[] {1}));
+      assertThrows(IllegalStateException.class, () -> memory.fill((byte) 1, 0, 8));
+      // ... while the slot waits: that thread's confined views are not closed yet.
       assertEquals(1, engine.metrics().memories());
       try (PooledInstance next = module.instantiate()) {
         assertEquals(0, next.export("load").apply(0)[0]);
