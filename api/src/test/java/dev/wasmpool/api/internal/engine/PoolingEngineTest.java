@@ -44,7 +44,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -610,29 +609,19 @@ class PoolingEngineTest {
         engine(
             backend,
             smallPool().totalMemories(3).totalTables(3).totalCoreInstances(3).decommitBatchSize(batch).build());
-    PooledModule a = engine.register(withMemoryAndTable("a", 1, 1, data(0, "AAAA")));
-    PooledModule b = engine.register(withMemoryAndTable("b", 1, 1, data(0, "BBBB")));
-    AtomicInteger done = new AtomicInteger();
-    AtomicInteger exhausted = new AtomicInteger();
     Set<Integer> held = ConcurrentHashMap.newKeySet();
-    int threads = 4;
-    int iterations = 3000;
-    Churn.run(
-        threads,
-        iterations,
-        (id, i) -> {
-          PooledModule module = (i + id) % 2 == 0 ? a : b;
-          InstanceAllocation x = Churn.allocateOrCount(module, exhausted);
-          if (x == null) {
-            return;
-          }
+    Churn.tenants(
+        engine,
+        4,
+        3000,
+        (x, image, id, i) -> {
           int slot = slotOf(x, 0);
           if (!held.add(slot)) {
             throw new AssertionError("slot " + slot + " handed out twice");
           }
           try {
             MemorySegment memory = x.memories().get(0).segment();
-            assertEquals(module == a ? "AAAA" : "BBBB", text(memory, 4));
+            assertEquals(image, text(memory, 4));
             assertAllZero(memory.asSlice(8));
             assertAllZero(x.tables().get(0).elements());
             memory.asSlice(8).fill((byte) id);
@@ -641,16 +630,8 @@ class PoolingEngineTest {
             }
           } finally {
             held.remove(slot);
-            x.close();
           }
-          done.incrementAndGet();
         });
-    assertEquals(threads * iterations, done.get() + exhausted.get());
-    PoolMetrics metrics = engine.metrics();
-    assertEquals(0, metrics.coreInstances());
-    assertEquals(0, metrics.memories());
-    assertEquals(0, metrics.tables());
-    assertTrue(metrics.unusedWarmMemories() <= 3, metrics.toString());
   }
 
   /* ---- engine close ---- */

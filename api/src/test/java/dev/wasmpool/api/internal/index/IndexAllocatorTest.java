@@ -21,8 +21,8 @@ class IndexAllocatorTest {
   private static final AffinityKey ID4 = new AffinityKey(4, 0);
 
   /**
-   * Allocates two slots for {@code key} (may be null), then frees both with no bytes resident: the first one
-   * first, or the second one first.
+   * Allocates two slots for {@code key} (may be null), then frees both with no bytes resident: the
+   * first one first, or the second one first.
    *
    * @return the two slots in the order they were freed
    */
