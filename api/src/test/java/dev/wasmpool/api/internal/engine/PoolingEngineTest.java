@@ -69,6 +69,26 @@ class PoolingEngineTest {
     return new String(bytes, StandardCharsets.UTF_8);
   }
 
+  /** Starts {@link #engine} on {@link EngineFixture#smallPool()} and registers {@code module} with it. */
+  private PooledModule registerInSmallPool(ModuleDescriptor module) {
+    engine = engine(backend, smallPool().build());
+    return engine.register(module);
+  }
+
+  /**
+   * Allocates twice from {@code module}, then checks that a third allocation fails on a limit of 2
+   * for {@code kind}.
+   *
+   * @return the two allocations, still open
+   */
+  private static List<InstanceAllocation> allocateTwoThenExhausted(PooledModule module, String kind) {
+    List<InstanceAllocation> held = List.of(module.allocate(), module.allocate());
+    PoolExhaustedException e = assertThrows(PoolExhaustedException.class, module::allocate);
+    assertEquals("maximum concurrent limit of 2 for " + kind + " reached", e.getMessage());
+    assertEquals(kind, e.kind());
+    return held;
+  }
+
   private FakeReservation slab() {
     return (FakeReservation) Objects.requireNonNull(memoryPool(engine).slab());
   }
@@ -77,8 +97,7 @@ class PoolingEngineTest {
 
   @Test
   void allocate_memoryAndTable_viewsSizedZeroAndBounded() {
-    engine = engine(backend, smallPool().build());
-    PooledModule module = engine.register(withMemoryAndTable("m", 2, 3));
+    PooledModule module = registerInSmallPool(withMemoryAndTable("m", 2, 3));
     try (InstanceAllocation a = module.allocate()) {
       LinearMemory memory = a.memories().get(0);
       assertEquals(2, memory.pages());
@@ -115,11 +134,9 @@ class PoolingEngineTest {
   void coreInstances_exhausted_thenRoomAfterClose() {
     engine = engine(backend, smallPool().totalCoreInstances(2).build());
     PooledModule module = engine.register(Modules.empty("e"));
-    InstanceAllocation a = module.allocate();
-    InstanceAllocation b = module.allocate();
-    PoolExhaustedException e = assertThrows(PoolExhaustedException.class, module::allocate);
-    assertEquals("maximum concurrent limit of 2 for core instances reached", e.getMessage());
-    assertEquals("core instances", e.kind());
+    List<InstanceAllocation> held = allocateTwoThenExhausted(module, "core instances");
+    InstanceAllocation a = held.get(0);
+    InstanceAllocation b = held.get(1);
     a.close();
     module.allocate().close();
     b.close();
@@ -130,10 +147,9 @@ class PoolingEngineTest {
   void memories_exhausted_namesTheStripe_andGivesTheInstanceBack() {
     engine = engine(backend, smallPool().totalMemories(2).build());
     PooledModule module = engine.register(withMemory("m", 1, -1));
-    InstanceAllocation a = module.allocate();
-    InstanceAllocation b = module.allocate();
-    PoolExhaustedException e = assertThrows(PoolExhaustedException.class, module::allocate);
-    assertEquals("maximum concurrent limit of 2 for memory stripe 0 reached", e.getMessage());
+    List<InstanceAllocation> held = allocateTwoThenExhausted(module, "memory stripe 0");
+    InstanceAllocation a = held.get(0);
+    InstanceAllocation b = held.get(1);
     PoolMetrics m = engine.metrics();
     assertEquals(2, m.coreInstances());
     assertEquals(2, m.memories());
@@ -146,10 +162,9 @@ class PoolingEngineTest {
   void tables_exhausted_givesTheMemoryBack() {
     engine = engine(backend, smallPool().totalTables(2).build());
     PooledModule module = engine.register(withMemoryAndTable("m", 1, 1));
-    InstanceAllocation a = module.allocate();
-    InstanceAllocation b = module.allocate();
-    PoolExhaustedException e = assertThrows(PoolExhaustedException.class, module::allocate);
-    assertEquals("maximum concurrent limit of 2 for tables reached", e.getMessage());
+    List<InstanceAllocation> held = allocateTwoThenExhausted(module, "tables");
+    InstanceAllocation a = held.get(0);
+    InstanceAllocation b = held.get(1);
     PoolMetrics m = engine.metrics();
     assertEquals(2, m.memories());
     assertEquals(2, m.tables());
@@ -298,8 +313,7 @@ class PoolingEngineTest {
 
   @Test
   void affinity_sameModuleGetsItsSlotBack_imageMappedOnce_noCallOnReuse() {
-    engine = engine(backend, smallPool().build());
-    PooledModule module = engine.register(withMemory("a", 1, -1, data(0, "A-data")));
+    PooledModule module = registerInSmallPool(withMemory("a", 1, -1, data(0, "A-data")));
     int slot = -1;
     for (int i = 0; i < 5; i++) {
       int before = backend.memoryCalls();
@@ -323,8 +337,7 @@ class PoolingEngineTest {
 
   @Test
   void affinity_twoModules_eachKeepsItsSlot() {
-    engine = engine(backend, smallPool().build());
-    PooledModule a = engine.register(withMemory("a", 1, -1, data(0, "AAAA")));
+    PooledModule a = registerInSmallPool(withMemory("a", 1, -1, data(0, "AAAA")));
     PooledModule b = engine.register(withMemory("b", 1, -1, data(0, "BBBB")));
     for (int i = 0; i < 5; i++) {
       for (PooledModule module : List.of(a, b)) {
@@ -371,8 +384,7 @@ class PoolingEngineTest {
 
   @Test
   void reuse_afterGrowth_withGuard_oneMakeInaccessible() {
-    engine = engine(backend, smallPool().build());
-    PooledModule module = engine.register(withMemory("g", 1, -1));
+    PooledModule module = registerInSmallPool(withMemory("g", 1, -1));
     try (InstanceAllocation a = module.allocate()) {
       assertEquals(1, a.memories().get(0).grow(2));
     }
@@ -387,8 +399,7 @@ class PoolingEngineTest {
 
   @Test
   void moduleClose_purgesAffineSlots_andReleasesTheImage() {
-    engine = engine(backend, smallPool().build());
-    PooledModule module = engine.register(withMemory("a", 1, -1, data(0, "A-data")));
+    PooledModule module = registerInSmallPool(withMemory("a", 1, -1, data(0, "A-data")));
     List<InstanceAllocation> live = List.of(module.allocate(), module.allocate(), module.allocate());
     live.forEach(InstanceAllocation::close);
     assertEquals(3, slab().images().size());
@@ -405,8 +416,7 @@ class PoolingEngineTest {
 
   @Test
   void moduleClose_withAllocationOpen_allocationWorks_imageRemovedWhenItCloses() {
-    engine = engine(backend, smallPool().build());
-    PooledModule module = engine.register(withMemory("a", 1, -1, data(0, "A-data")));
+    PooledModule module = registerInSmallPool(withMemory("a", 1, -1, data(0, "A-data")));
     InstanceAllocation a = module.allocate();
     module.close();
     MemorySegment memory = a.memories().get(0).segment();
@@ -437,8 +447,7 @@ class PoolingEngineTest {
 
   @Test
   void moduleClose_otherModulesKeepTheirImages() {
-    engine = engine(backend, smallPool().build());
-    PooledModule a = engine.register(withMemory("a", 1, -1, data(0, "AAAA")));
+    PooledModule a = registerInSmallPool(withMemory("a", 1, -1, data(0, "AAAA")));
     PooledModule b = engine.register(withMemory("b", 1, -1, data(0, "BBBB")));
     a.allocate().close();
     b.allocate().close();
@@ -496,8 +505,7 @@ class PoolingEngineTest {
 
   @Test
   void grow_declaredMaximum_stopsThere() {
-    engine = engine(backend, smallPool().build());
-    PooledModule module = engine.register(withMemory("g", 0, 3));
+    PooledModule module = registerInSmallPool(withMemory("g", 0, 3));
     try (InstanceAllocation a = module.allocate()) {
       LinearMemory memory = a.memories().get(0);
       assertEquals(3, memory.maximumPages());
@@ -515,8 +523,7 @@ class PoolingEngineTest {
 
   @Test
   void grow_unbounded_stopsAtMaxMemorySize_oldSegmentStaysValid() {
-    engine = engine(backend, smallPool().build());
-    PooledModule module = engine.register(withMemory("g", 1, -1));
+    PooledModule module = registerInSmallPool(withMemory("g", 1, -1));
     try (InstanceAllocation a = module.allocate()) {
       LinearMemory memory = a.memories().get(0);
       MemorySegment before = memory.segment();
@@ -638,8 +645,7 @@ class PoolingEngineTest {
 
   @Test
   void engineClose_withLiveAllocationAndPermit_closesThemThenAsserts() {
-    engine = engine(backend, smallPool().build());
-    PooledModule module = engine.register(withMemory("m", 1, -1, data(0, "x")));
+    PooledModule module = registerInSmallPool(withMemory("m", 1, -1, data(0, "x")));
     InstanceAllocation a = module.allocate();
     MemorySegment memory = a.memories().get(0).segment();
     engine.acquire(AccountedResource.STACK);
