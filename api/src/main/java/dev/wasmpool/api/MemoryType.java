@@ -20,16 +20,6 @@ public record MemoryType(long minimumPages, OptionalLong maximumPages, boolean s
    * @throws IllegalArgumentException if a limit is negative or the maximum is below the minimum
    */
   public MemoryType {
-    if (minimumPages < 0) {
-      throw new IllegalArgumentException("minimumPages must not be negative (was " + minimumPages + ")");
-    }
-    if (maximumPages.isPresent() && maximumPages.getAsLong() < minimumPages) {
-      throw new IllegalArgumentException(
-          "maximumPages must not be below minimumPages (was "
-              + maximumPages.getAsLong()
-              + " < "
-              + minimumPages
-              + ")");
-    }
+    Limits.check("minimumPages", minimumPages, "maximumPages", maximumPages);
   }
 }

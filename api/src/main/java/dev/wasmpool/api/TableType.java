@@ -16,17 +16,6 @@ public record TableType(long minimumElements, OptionalLong maximumElements) {
    * @throws IllegalArgumentException if a limit is negative or the maximum is below the minimum
    */
   public TableType {
-    if (minimumElements < 0) {
-      throw new IllegalArgumentException(
-          "minimumElements must not be negative (was " + minimumElements + ")");
-    }
-    if (maximumElements.isPresent() && maximumElements.getAsLong() < minimumElements) {
-      throw new IllegalArgumentException(
-          "maximumElements must not be below minimumElements (was "
-              + maximumElements.getAsLong()
-              + " < "
-              + minimumElements
-              + ")");
-    }
+    Limits.check("minimumElements", minimumElements, "maximumElements", maximumElements);
   }
 }

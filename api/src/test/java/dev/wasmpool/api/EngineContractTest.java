@@ -13,7 +13,6 @@ import dev.wasmpool.api.testing.Churn;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -223,41 +222,22 @@ abstract class EngineContractTest {
   void concurrency_fourThreads_countsConserved_noTenantSeesAnother() throws InterruptedException {
     Engine engine =
         engine(pool().totalMemories(3).totalTables(3).totalCoreInstances(3).decommitBatchSize(2).build());
-    PooledModule a = engine.register(withMemoryAndTable("a", 1, 1, data(0, "AAAA")));
-    PooledModule b = engine.register(withMemoryAndTable("b", 1, 1, data(0, "BBBB")));
-    AtomicInteger done = new AtomicInteger();
-    AtomicInteger exhausted = new AtomicInteger();
-    int threads = 4;
-    int iterations = 1500;
-    Churn.run(
-        threads,
-        iterations,
-        (id, i) -> {
-          PooledModule module = (i + id) % 2 == 0 ? a : b;
-          InstanceAllocation x = Churn.allocateOrCount(module, exhausted);
-          if (x == null) {
-            return;
+    Churn.tenants(
+        engine,
+        4,
+        1500,
+        (x, image, id, i) -> {
+          MemorySegment memory = x.memories().get(0).segment();
+          assertEquals(image, text(memory, 0, 4));
+          assertZero(memory.asSlice(8, 4096), 0);
+          assertZero(x.tables().get(0).elements(), 0);
+          memory.asSlice(8, 4096).fill((byte) id);
+          x.tables().get(0).elements().fill((byte) id);
+          if (i % 7 == 0) {
+            x.memories().get(0).grow(1);
           }
-          try (x) {
-            MemorySegment memory = x.memories().get(0).segment();
-            assertEquals(module == a ? "AAAA" : "BBBB", text(memory, 0, 4));
-            assertZero(memory.asSlice(8, 4096), 0);
-            assertZero(x.tables().get(0).elements(), 0);
-            memory.asSlice(8, 4096).fill((byte) id);
-            x.tables().get(0).elements().fill((byte) id);
-            if (i % 7 == 0) {
-              x.memories().get(0).grow(1);
-            }
-            assertEquals(id, memory.get(ValueLayout.JAVA_BYTE, 4000));
-          }
-          done.incrementAndGet();
+          assertEquals(id, memory.get(ValueLayout.JAVA_BYTE, 4000));
         });
-    assertEquals(threads * iterations, done.get() + exhausted.get());
-    PoolMetrics metrics = engine.metrics();
-    assertEquals(0, metrics.coreInstances());
-    assertEquals(0, metrics.memories());
-    assertEquals(0, metrics.tables());
-    assertTrue(metrics.unusedWarmMemories() <= 3, metrics.toString());
   }
 
   @Test

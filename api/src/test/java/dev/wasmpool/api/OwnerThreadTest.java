@@ -16,6 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -164,18 +166,11 @@ class OwnerThreadTest {
       String backend) throws Exception {
     try (Engine engine = engine(backend)) {
       PooledModule module = engine.register(withMemory("m", 1, -1));
-      CountDownLatch handedOver = new CountDownLatch(1);
-      CountDownLatch closedElsewhere = new CountDownLatch(1);
-      AtomicReference<InstanceAllocation> allocation = new AtomicReference<>();
-      CompletableFuture<String> owner =
-          CompletableFuture.supplyAsync(
-              () -> {
-                InstanceAllocation a = module.allocate();
-                MemorySegment local = a.memories().get(0).localSegment();
-                write(local, "SECRET");
-                allocation.set(a);
-                handedOver.countDown();
-                await(closedElsewhere);
+      Owner<String> owner =
+          startOwner(
+              module,
+              local -> write(local, "SECRET"),
+              local -> {
                 // Closed on the main thread: this tenant's own bytes, still its alone.
                 String stillMine = text(local, 6);
                 // Any engine call on this thread retires its orphan: the slot is reset and reused.
@@ -185,18 +180,16 @@ class OwnerThreadTest {
                   assertEquals(0L, fresh.get(ValueLayout.JAVA_LONG_UNALIGNED, 0), "no SECRET");
                 }
                 return stillMine;
-              },
-              runnable -> new Thread(runnable).start());
-      await(handedOver);
-      InstanceAllocation a = allocation.get();
+              });
+      InstanceAllocation a = owner.allocation();
       MemorySegment shared = a.memories().get(0).segment();
       a.close();
       assertTrue(a.isClosed());
       assertThrows(IllegalStateException.class, () -> shared.get(ValueLayout.JAVA_BYTE, 0));
       assertEquals(1, engine.metrics().memories(), "the slot waits for its owner");
       assertThrows(PoolExhaustedException.class, module::allocate, "and is not handed out");
-      closedElsewhere.countDown();
-      assertEquals("SECRET", owner.get(WAIT_SECONDS, TimeUnit.SECONDS));
+      owner.proceed().countDown();
+      assertEquals("SECRET", owner.result().get(WAIT_SECONDS, TimeUnit.SECONDS));
       assertEquals(0, engine.metrics().memories());
       try (InstanceAllocation b = module.allocate()) {
         assertEquals(0L, b.memories().get(0).segment().get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
@@ -230,29 +223,56 @@ class OwnerThreadTest {
       throws Exception {
     Engine engine = engine(backend);
     PooledModule module = engine.register(withMemory("m", 1, -1));
+    Owner<String> owner =
+        startOwner(
+            module,
+            local -> {},
+            local -> {
+              // Unmapped memory would crash the JVM here; the engine left it mapped.
+              write(local, "after");
+              return text(local, 5);
+            });
+    owner.allocation().close();
+    engine.close();
+    assertThrows(IllegalStateException.class, module::allocate);
+    owner.proceed().countDown();
+    assertEquals("after", owner.result().get(WAIT_SECONDS, TimeUnit.SECONDS));
+    assertFalse(owner.allocation().memories().isEmpty());
+  }
+
+  /**
+   * An allocation made on its own owner thread, which then waits for {@code proceed} before it
+   * finishes with {@code result}.
+   */
+  private record Owner<T>(
+      InstanceAllocation allocation, CountDownLatch proceed, CompletableFuture<T> result) {}
+
+  /**
+   * Starts an owner thread that allocates, runs {@code beforeHandOver} on its local view of memory
+   * 0, hands the allocation over, waits to be told to proceed, then runs {@code afterProceed} on
+   * that view; returns once the allocation is handed over.
+   */
+  private static <T> Owner<T> startOwner(
+      PooledModule module,
+      Consumer<MemorySegment> beforeHandOver,
+      Function<MemorySegment, T> afterProceed) {
     CountDownLatch handedOver = new CountDownLatch(1);
-    CountDownLatch engineClosed = new CountDownLatch(1);
+    CountDownLatch proceed = new CountDownLatch(1);
     AtomicReference<InstanceAllocation> allocation = new AtomicReference<>();
-    CompletableFuture<String> owner =
+    CompletableFuture<T> result =
         CompletableFuture.supplyAsync(
             () -> {
               InstanceAllocation a = module.allocate();
               MemorySegment local = a.memories().get(0).localSegment();
+              beforeHandOver.accept(local);
               allocation.set(a);
               handedOver.countDown();
-              await(engineClosed);
-              // Unmapped memory would crash the JVM here; the engine left it mapped.
-              write(local, "after");
-              return text(local, 5);
+              await(proceed);
+              return afterProceed.apply(local);
             },
             runnable -> new Thread(runnable).start());
     await(handedOver);
-    allocation.get().close();
-    engine.close();
-    assertThrows(IllegalStateException.class, module::allocate);
-    engineClosed.countDown();
-    assertEquals("after", owner.get(WAIT_SECONDS, TimeUnit.SECONDS));
-    assertFalse(allocation.get().memories().isEmpty());
+    return new Owner<>(allocation.get(), proceed, result);
   }
 
   private static void await(CountDownLatch latch) {

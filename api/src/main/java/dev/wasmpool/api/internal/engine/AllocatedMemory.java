@@ -6,7 +6,6 @@ import dev.wasmpool.api.internal.memory.ImageSlot;
 import dev.wasmpool.spi.BackendException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A linear memory of an {@link Allocation}: a slot (pooled or on-demand) seen through views that
@@ -15,7 +14,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * <p>Concurrency: {@link #grow} and the allocation's close synchronise on the {@link Lifetime}, so
  * a growth never touches a slot that was already handed back. {@code sharedView} is written before
- * {@code pages}, both volatile, under that monitor. {@code localView} is read and written by the
+ * {@code pages} (volatile), under that monitor. {@code localView} is read and written by the
  * owner thread only, which makes a new one when {@code pages} says the memory grew.
  */
 final class AllocatedMemory implements LinearMemory {
@@ -28,8 +27,8 @@ final class AllocatedMemory implements LinearMemory {
   /** The owner's view, confined to it; only the owner reads or writes this field. */
   private MemorySegment localView;
 
-  /** The view any thread may use, from the shared arena; {@code null} until first asked for. */
-  private volatile @Nullable MemorySegment sharedView;
+  /** The view any thread may use, from the shared arena. */
+  private final SharedView sharedView;
 
   /** Made by the owner thread (the one allocating). */
   AllocatedMemory(Lifetime life, int index, MemoryGrant grant) {
@@ -38,6 +37,7 @@ final class AllocatedMemory implements LinearMemory {
     this.index = index;
     this.grant = grant;
     this.pages = grant.initialPages();
+    this.sharedView = new SharedView(life, () -> view(life.shared(), grant.slot(), pages));
     this.localView = view(life.confined, grant.slot(), grant.initialPages());
   }
 
@@ -59,17 +59,7 @@ final class AllocatedMemory implements LinearMemory {
   @Override
   public MemorySegment segment() {
     life.ensureOpen();
-    MemorySegment view = sharedView;
-    if (view == null) {
-      synchronized (life) {
-        view = sharedView;
-        if (view == null) {
-          view = view(life.shared(), grant.slot(), pages);
-          sharedView = view;
-        }
-      }
-    }
-    return view;
+    return sharedView.get();
   }
 
   @Override
@@ -119,9 +109,7 @@ final class AllocatedMemory implements LinearMemory {
         // The slot is now unknown and will be erased before reuse; this memory keeps its size.
         return -1;
       }
-      if (sharedView != null) {
-        sharedView = view(life.shared(), grant.slot(), grown);
-      }
+      sharedView.replace(() -> view(life.shared(), grant.slot(), grown));
       if (life.isOwner()) {
         localView = view(life.confined, grant.slot(), grown);
       }

@@ -4,7 +4,6 @@ import dev.wasmpool.api.TableSlot;
 import dev.wasmpool.api.internal.table.TablePool;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A table of an {@link Allocation}: zeroed storage seen through views that die with the
@@ -20,8 +19,8 @@ final class AllocatedTable implements TableSlot {
   /** The owner's view, confined to it. */
   private final MemorySegment localView;
 
-  /** The view any thread may use; {@code null} until first asked for. */
-  private volatile @Nullable MemorySegment sharedView;
+  /** The view any thread may use. */
+  private final SharedView sharedView;
 
   /** Made by the owner thread (the one allocating). */
   AllocatedTable(Lifetime life, int index, TableGrant grant) {
@@ -30,6 +29,7 @@ final class AllocatedTable implements TableSlot {
     this.index = index;
     this.grant = grant;
     this.localView = view(grant, life.confined);
+    this.sharedView = new SharedView(life, () -> view(grant, life.shared()));
   }
 
   private static MemorySegment view(TableGrant grant, Arena arena) {
@@ -62,17 +62,7 @@ final class AllocatedTable implements TableSlot {
   @Override
   public MemorySegment elements() {
     life.ensureOpen();
-    MemorySegment view = sharedView;
-    if (view == null) {
-      synchronized (life) {
-        view = sharedView;
-        if (view == null) {
-          view = view(grant, life.shared());
-          sharedView = view;
-        }
-      }
-    }
-    return view;
+    return sharedView.get();
   }
 
   @Override

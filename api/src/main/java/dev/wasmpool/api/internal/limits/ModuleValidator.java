@@ -90,20 +90,8 @@ public final class ModuleValidator {
   }
 
   private void validateTables(List<TableType> tables) {
-    if (tables.size() > config.maxTablesPerModule()) {
-      throw new ModuleValidationException(
-          "defined tables count of "
-              + tables.size()
-              + " exceeds the per-instance limit of "
-              + config.maxTablesPerModule());
-    }
-    if (tables.size() > config.totalTables()) {
-      throw new ModuleValidationException(
-          "defined tables count of "
-              + tables.size()
-              + " exceeds the total tables limit of "
-              + config.totalTables());
-    }
+    checkTableCount(tables.size(), "per-instance limit", config.maxTablesPerModule());
+    checkTableCount(tables.size(), "total tables limit", config.totalTables());
     for (int i = 0; i < tables.size(); i++) {
       long min = tables.get(i).minimumElements();
       if (min > config.tableElements()) {
@@ -115,6 +103,13 @@ public final class ModuleValidator {
                 + " which exceeds the limit of "
                 + config.tableElements());
       }
+    }
+  }
+
+  private static void checkTableCount(int count, String limitName, long limit) {
+    if (count > limit) {
+      throw new ModuleValidationException(
+          "defined tables count of " + count + " exceeds the " + limitName + " of " + limit);
     }
   }
 

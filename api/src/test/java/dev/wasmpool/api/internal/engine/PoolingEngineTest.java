@@ -44,7 +44,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -70,6 +69,26 @@ class PoolingEngineTest {
     return new String(bytes, StandardCharsets.UTF_8);
   }
 
+  /** Starts {@link #engine} on {@link EngineFixture#smallPool()} and registers {@code module} with it. */
+  private PooledModule registerInSmallPool(ModuleDescriptor module) {
+    engine = engine(backend, smallPool().build());
+    return engine.register(module);
+  }
+
+  /**
+   * Allocates twice from {@code module}, then checks that a third allocation fails on a limit of 2
+   * for {@code kind}.
+   *
+   * @return the two allocations, still open
+   */
+  private static List<InstanceAllocation> allocateTwoThenExhausted(PooledModule module, String kind) {
+    List<InstanceAllocation> held = List.of(module.allocate(), module.allocate());
+    PoolExhaustedException e = assertThrows(PoolExhaustedException.class, module::allocate);
+    assertEquals("maximum concurrent limit of 2 for " + kind + " reached", e.getMessage());
+    assertEquals(kind, e.kind());
+    return held;
+  }
+
   private FakeReservation slab() {
     return (FakeReservation) Objects.requireNonNull(memoryPool(engine).slab());
   }
@@ -78,8 +97,7 @@ class PoolingEngineTest {
 
   @Test
   void allocate_memoryAndTable_viewsSizedZeroAndBounded() {
-    engine = engine(backend, smallPool().build());
-    PooledModule module = engine.register(withMemoryAndTable("m", 2, 3));
+    PooledModule module = registerInSmallPool(withMemoryAndTable("m", 2, 3));
     try (InstanceAllocation a = module.allocate()) {
       LinearMemory memory = a.memories().get(0);
       assertEquals(2, memory.pages());
@@ -116,11 +134,9 @@ class PoolingEngineTest {
   void coreInstances_exhausted_thenRoomAfterClose() {
     engine = engine(backend, smallPool().totalCoreInstances(2).build());
     PooledModule module = engine.register(Modules.empty("e"));
-    InstanceAllocation a = module.allocate();
-    InstanceAllocation b = module.allocate();
-    PoolExhaustedException e = assertThrows(PoolExhaustedException.class, module::allocate);
-    assertEquals("maximum concurrent limit of 2 for core instances reached", e.getMessage());
-    assertEquals("core instances", e.kind());
+    List<InstanceAllocation> held = allocateTwoThenExhausted(module, "core instances");
+    InstanceAllocation a = held.get(0);
+    InstanceAllocation b = held.get(1);
     a.close();
     module.allocate().close();
     b.close();
@@ -131,10 +147,9 @@ class PoolingEngineTest {
   void memories_exhausted_namesTheStripe_andGivesTheInstanceBack() {
     engine = engine(backend, smallPool().totalMemories(2).build());
     PooledModule module = engine.register(withMemory("m", 1, -1));
-    InstanceAllocation a = module.allocate();
-    InstanceAllocation b = module.allocate();
-    PoolExhaustedException e = assertThrows(PoolExhaustedException.class, module::allocate);
-    assertEquals("maximum concurrent limit of 2 for memory stripe 0 reached", e.getMessage());
+    List<InstanceAllocation> held = allocateTwoThenExhausted(module, "memory stripe 0");
+    InstanceAllocation a = held.get(0);
+    InstanceAllocation b = held.get(1);
     PoolMetrics m = engine.metrics();
     assertEquals(2, m.coreInstances());
     assertEquals(2, m.memories());
@@ -147,10 +162,9 @@ class PoolingEngineTest {
   void tables_exhausted_givesTheMemoryBack() {
     engine = engine(backend, smallPool().totalTables(2).build());
     PooledModule module = engine.register(withMemoryAndTable("m", 1, 1));
-    InstanceAllocation a = module.allocate();
-    InstanceAllocation b = module.allocate();
-    PoolExhaustedException e = assertThrows(PoolExhaustedException.class, module::allocate);
-    assertEquals("maximum concurrent limit of 2 for tables reached", e.getMessage());
+    List<InstanceAllocation> held = allocateTwoThenExhausted(module, "tables");
+    InstanceAllocation a = held.get(0);
+    InstanceAllocation b = held.get(1);
     PoolMetrics m = engine.metrics();
     assertEquals(2, m.memories());
     assertEquals(2, m.tables());
@@ -299,8 +313,7 @@ class PoolingEngineTest {
 
   @Test
   void affinity_sameModuleGetsItsSlotBack_imageMappedOnce_noCallOnReuse() {
-    engine = engine(backend, smallPool().build());
-    PooledModule module = engine.register(withMemory("a", 1, -1, data(0, "A-data")));
+    PooledModule module = registerInSmallPool(withMemory("a", 1, -1, data(0, "A-data")));
     int slot = -1;
     for (int i = 0; i < 5; i++) {
       int before = backend.memoryCalls();
@@ -324,8 +337,7 @@ class PoolingEngineTest {
 
   @Test
   void affinity_twoModules_eachKeepsItsSlot() {
-    engine = engine(backend, smallPool().build());
-    PooledModule a = engine.register(withMemory("a", 1, -1, data(0, "AAAA")));
+    PooledModule a = registerInSmallPool(withMemory("a", 1, -1, data(0, "AAAA")));
     PooledModule b = engine.register(withMemory("b", 1, -1, data(0, "BBBB")));
     for (int i = 0; i < 5; i++) {
       for (PooledModule module : List.of(a, b)) {
@@ -372,8 +384,7 @@ class PoolingEngineTest {
 
   @Test
   void reuse_afterGrowth_withGuard_oneMakeInaccessible() {
-    engine = engine(backend, smallPool().build());
-    PooledModule module = engine.register(withMemory("g", 1, -1));
+    PooledModule module = registerInSmallPool(withMemory("g", 1, -1));
     try (InstanceAllocation a = module.allocate()) {
       assertEquals(1, a.memories().get(0).grow(2));
     }
@@ -388,8 +399,7 @@ class PoolingEngineTest {
 
   @Test
   void moduleClose_purgesAffineSlots_andReleasesTheImage() {
-    engine = engine(backend, smallPool().build());
-    PooledModule module = engine.register(withMemory("a", 1, -1, data(0, "A-data")));
+    PooledModule module = registerInSmallPool(withMemory("a", 1, -1, data(0, "A-data")));
     List<InstanceAllocation> live = List.of(module.allocate(), module.allocate(), module.allocate());
     live.forEach(InstanceAllocation::close);
     assertEquals(3, slab().images().size());
@@ -406,8 +416,7 @@ class PoolingEngineTest {
 
   @Test
   void moduleClose_withAllocationOpen_allocationWorks_imageRemovedWhenItCloses() {
-    engine = engine(backend, smallPool().build());
-    PooledModule module = engine.register(withMemory("a", 1, -1, data(0, "A-data")));
+    PooledModule module = registerInSmallPool(withMemory("a", 1, -1, data(0, "A-data")));
     InstanceAllocation a = module.allocate();
     module.close();
     MemorySegment memory = a.memories().get(0).segment();
@@ -438,8 +447,7 @@ class PoolingEngineTest {
 
   @Test
   void moduleClose_otherModulesKeepTheirImages() {
-    engine = engine(backend, smallPool().build());
-    PooledModule a = engine.register(withMemory("a", 1, -1, data(0, "AAAA")));
+    PooledModule a = registerInSmallPool(withMemory("a", 1, -1, data(0, "AAAA")));
     PooledModule b = engine.register(withMemory("b", 1, -1, data(0, "BBBB")));
     a.allocate().close();
     b.allocate().close();
@@ -497,8 +505,7 @@ class PoolingEngineTest {
 
   @Test
   void grow_declaredMaximum_stopsThere() {
-    engine = engine(backend, smallPool().build());
-    PooledModule module = engine.register(withMemory("g", 0, 3));
+    PooledModule module = registerInSmallPool(withMemory("g", 0, 3));
     try (InstanceAllocation a = module.allocate()) {
       LinearMemory memory = a.memories().get(0);
       assertEquals(3, memory.maximumPages());
@@ -516,8 +523,7 @@ class PoolingEngineTest {
 
   @Test
   void grow_unbounded_stopsAtMaxMemorySize_oldSegmentStaysValid() {
-    engine = engine(backend, smallPool().build());
-    PooledModule module = engine.register(withMemory("g", 1, -1));
+    PooledModule module = registerInSmallPool(withMemory("g", 1, -1));
     try (InstanceAllocation a = module.allocate()) {
       LinearMemory memory = a.memories().get(0);
       MemorySegment before = memory.segment();
@@ -610,29 +616,19 @@ class PoolingEngineTest {
         engine(
             backend,
             smallPool().totalMemories(3).totalTables(3).totalCoreInstances(3).decommitBatchSize(batch).build());
-    PooledModule a = engine.register(withMemoryAndTable("a", 1, 1, data(0, "AAAA")));
-    PooledModule b = engine.register(withMemoryAndTable("b", 1, 1, data(0, "BBBB")));
-    AtomicInteger done = new AtomicInteger();
-    AtomicInteger exhausted = new AtomicInteger();
     Set<Integer> held = ConcurrentHashMap.newKeySet();
-    int threads = 4;
-    int iterations = 3000;
-    Churn.run(
-        threads,
-        iterations,
-        (id, i) -> {
-          PooledModule module = (i + id) % 2 == 0 ? a : b;
-          InstanceAllocation x = Churn.allocateOrCount(module, exhausted);
-          if (x == null) {
-            return;
-          }
+    Churn.tenants(
+        engine,
+        4,
+        3000,
+        (x, image, id, i) -> {
           int slot = slotOf(x, 0);
           if (!held.add(slot)) {
             throw new AssertionError("slot " + slot + " handed out twice");
           }
           try {
             MemorySegment memory = x.memories().get(0).segment();
-            assertEquals(module == a ? "AAAA" : "BBBB", text(memory, 4));
+            assertEquals(image, text(memory, 4));
             assertAllZero(memory.asSlice(8));
             assertAllZero(x.tables().get(0).elements());
             memory.asSlice(8).fill((byte) id);
@@ -641,24 +637,15 @@ class PoolingEngineTest {
             }
           } finally {
             held.remove(slot);
-            x.close();
           }
-          done.incrementAndGet();
         });
-    assertEquals(threads * iterations, done.get() + exhausted.get());
-    PoolMetrics metrics = engine.metrics();
-    assertEquals(0, metrics.coreInstances());
-    assertEquals(0, metrics.memories());
-    assertEquals(0, metrics.tables());
-    assertTrue(metrics.unusedWarmMemories() <= 3, metrics.toString());
   }
 
   /* ---- engine close ---- */
 
   @Test
   void engineClose_withLiveAllocationAndPermit_closesThemThenAsserts() {
-    engine = engine(backend, smallPool().build());
-    PooledModule module = engine.register(withMemory("m", 1, -1, data(0, "x")));
+    PooledModule module = registerInSmallPool(withMemory("m", 1, -1, data(0, "x")));
     InstanceAllocation a = module.allocate();
     MemorySegment memory = a.memories().get(0).segment();
     engine.acquire(AccountedResource.STACK);

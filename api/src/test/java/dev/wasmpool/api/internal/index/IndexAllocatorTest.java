@@ -20,6 +20,23 @@ class IndexAllocatorTest {
   private static final AffinityKey ID3 = new AffinityKey(3, 0);
   private static final AffinityKey ID4 = new AffinityKey(4, 0);
 
+  /**
+   * Allocates two slots for {@code key} (may be null), then frees both with no bytes resident: the
+   * first one first, or the second one first.
+   *
+   * @return the two slots in the order they were freed
+   */
+  private static List<Integer> allocTwoThenFree(
+      IndexAllocator allocator, AffinityKey key, boolean secondFirst) {
+    int first = allocator.alloc(key);
+    int second = allocator.alloc(key);
+    List<Integer> freed = secondFirst ? List.of(second, first) : List.of(first, second);
+    for (int slot : freed) {
+      allocator.free(slot, 0);
+    }
+    return freed;
+  }
+
   /* ---- next-available ---- */
 
   @Test
@@ -95,24 +112,19 @@ class IndexAllocatorTest {
   @Test
   void alloc_affine_takesTheMostRecentlyFreedSlot() {
     IndexAllocator allocator = new IndexAllocator(10, 10);
-    int a = allocator.alloc(ID1);
-    int b = allocator.alloc(ID1);
-    allocator.free(a, 0);
-    allocator.free(b, 0);
-    assertEquals(List.of(a, b), allocator.warmSlotsOldestFirst());
-    assertEquals(b, allocator.alloc(ID1));
-    assertEquals(a, allocator.alloc(ID1));
+    List<Integer> freed = allocTwoThenFree(allocator, ID1, false);
+    assertEquals(freed, allocator.warmSlotsOldestFirst());
+    assertEquals(freed.get(1), allocator.alloc(ID1));
+    assertEquals(freed.get(0), allocator.alloc(ID1));
     allocator.checkInvariants();
   }
 
   @Test
   void free_orderOfTheWarmList() {
     IndexAllocator allocator = new IndexAllocator(10, 10);
-    int a = allocator.alloc(null);
-    int b = allocator.alloc(null);
-    allocator.free(b, 0);
-    allocator.free(a, 0);
-    assertEquals(List.of(b, a), allocator.warmSlotsOldestFirst());
+    List<Integer> freed = allocTwoThenFree(allocator, null, true);
+    assertEquals(List.of(1, 0), freed);
+    assertEquals(freed, allocator.warmSlotsOldestFirst());
   }
 
   @Test
@@ -156,10 +168,7 @@ class IndexAllocatorTest {
   @ValueSource(ints = {0, 1, 2})
   void allocAffineAndClearAffinity_returnsEachAffineSlotOnce(int maxUnusedWarmSlots) {
     IndexAllocator allocator = new IndexAllocator(100, maxUnusedWarmSlots);
-    int index1 = allocator.alloc(ID1);
-    int index2 = allocator.alloc(ID1);
-    allocator.free(index2, 0);
-    allocator.free(index1, 0);
+    allocTwoThenFree(allocator, ID1, true);
     assertTrue(allocator.allocAffineAndClearAffinity(ID1) >= 0);
     assertTrue(allocator.allocAffineAndClearAffinity(ID1) >= 0);
     assertEquals(-1, allocator.allocAffineAndClearAffinity(ID1));

@@ -27,22 +27,34 @@ class AddressSpaceTest {
     return SlabLayout.calculate(SlabConstraints.of(config, 0, PAGE));
   }
 
+  /** The message of the {@link IllegalArgumentException} that the check must throw. */
+  private static String checkFitsMessage(
+      SlabLayout layout,
+      long mappingsPerSlot,
+      long fixedMappings,
+      long addressSpace,
+      OptionalLong maxMapCount) {
+    return assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                AddressSpace.checkFits(
+                    layout, mappingsPerSlot, fixedMappings, addressSpace, maxMapCount))
+        .getMessage();
+  }
+
   /* ---- address space ---- */
 
   @Test
   void checkFits_tooManyDefaultSlots_saysHowManyFit() {
     SlabLayout layout = defaultLayoutWith(40_000);
-    IllegalArgumentException e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () -> AddressSpace.checkFits(layout, 0, 0, SPACE, OptionalLong.empty()));
+    String message = checkFitsMessage(layout, 0, 0, SPACE, OptionalLong.empty());
     assertEquals(
         "totalMemories must be at most 32513 for the memory pool to fit in 140737488355328 bytes"
             + " (128.00 TiB) of address space (was 40000): each slot takes 4328521728 bytes (4.03"
             + " GiB) (memoryReservation or maxMemorySize, plus memoryGuardSize), 173140902674432"
             + " bytes (157.47 TiB) in all; lower totalMemories, memoryReservation or"
             + " memoryGuardSize",
-        e.getMessage());
+        message);
   }
 
   @Test
@@ -56,11 +68,8 @@ class AddressSpaceTest {
   @Test
   void checkFits_guardsAloneExceedTheSpace_nothingFits() {
     SlabLayout layout = new SlabLayout(1, PAGE, 1L << 40, 1L << 40, 1);
-    IllegalArgumentException e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () -> AddressSpace.checkFits(layout, 0, 0, 1L << 40, OptionalLong.empty()));
-    assertTrue(e.getMessage().startsWith("totalMemories must be at most 0 "), e.getMessage());
+    String message = checkFitsMessage(layout, 0, 0, 1L << 40, OptionalLong.empty());
+    assertTrue(message.startsWith("totalMemories must be at most 0 "), message);
   }
 
   /* ---- mapping count ---- */
@@ -68,15 +77,12 @@ class AddressSpaceTest {
   @Test
   void checkFits_tooManyMappings_namesTheLimit() {
     SlabLayout layout = defaultLayoutWith(1000);
-    IllegalArgumentException e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () -> AddressSpace.checkFits(layout, 3, 2, SPACE, OptionalLong.of(3000)));
+    String message = checkFitsMessage(layout, 3, 2, SPACE, OptionalLong.of(3000));
     assertEquals(
         "totalMemories must be at most 999 for the memory pool's mappings to fit"
             + " vm.max_map_count=3000 (was 1000): the pool may need 3002 mappings, 3 per slot"
             + " and 2 more; lower totalMemories or raise vm.max_map_count",
-        e.getMessage());
+        message);
     // The count the message names is the exact boundary.
     AddressSpace.checkFits(defaultLayoutWith(999), 3, 2, SPACE, OptionalLong.of(3000));
   }

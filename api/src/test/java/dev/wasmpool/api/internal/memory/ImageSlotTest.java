@@ -58,6 +58,18 @@ class ImageSlotTest {
     assertEquals(2 * PAGE, slot.accessibleBytes());
   }
 
+  /**
+   * A slot that ran {@code image} and was reset for reuse, after the module let go of the image:
+   * the slot is its last holder.
+   */
+  private ImageSlot reusedSlotLastHolding(ModuleImage image) {
+    ImageSlot slot = slot(false);
+    slot.instantiate(PAGE, image);
+    slot.resetForReuse(0);
+    image.release();
+    return slot;
+  }
+
   @Test
   void instantiate_sameImageSameSize_noCall() {
     ImageSlot slot = slot(true);
@@ -71,12 +83,9 @@ class ImageSlotTest {
 
   @Test
   void instantiate_otherImage_removedThenMapped_andReleased() {
-    ImageSlot slot = slot(false);
     ModuleImage first = image(0, (byte) 1);
     ModuleImage second = image(0, (byte) 2);
-    slot.instantiate(PAGE, first);
-    slot.resetForReuse(0);
-    first.release(); // the module lets go: the slot is the last holder
+    ImageSlot slot = reusedSlotLastHolding(first);
     assertTrue(first.isOpen());
     backend.clearCalls();
     slot.instantiate(PAGE, second);
@@ -152,12 +161,9 @@ class ImageSlotTest {
 
   @Test
   void removeImageFailure_unknown_eraseCopesWithTheImageGone() {
-    ImageSlot slot = slot(false);
     ModuleImage first = image(0, (byte) 1);
     ModuleImage second = image(0, (byte) 2);
-    slot.instantiate(PAGE, first);
-    slot.resetForReuse(0);
-    first.release();
+    ImageSlot slot = reusedSlotLastHolding(first);
     backend.failNext("removeImage", 1);
     assertThrows(BackendException.class, () -> slot.instantiate(PAGE, second));
     assertEquals(ImageSlot.State.UNKNOWN, slot.state());
