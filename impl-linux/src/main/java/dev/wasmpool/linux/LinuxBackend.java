@@ -6,6 +6,7 @@ import dev.wasmpool.spi.Capabilities;
 import dev.wasmpool.spi.MemoryImage;
 import dev.wasmpool.spi.ProtectionKeys;
 import dev.wasmpool.spi.Reservation;
+import dev.wasmpool.spi.support.OpenResources;
 import java.lang.foreign.MemorySegment;
 import java.util.Locale;
 import java.util.Objects;
@@ -17,8 +18,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * written pages, where {@link PageScan} can find them), and protection
  * keys are used where {@link ProtectionKeyProbe} proves the CPU and kernel support them.
  *
- * <p>Thread-safe. The counts of open reservations and images are guarded by {@code this}, so that
- * {@link #close()} can refuse while any is open.
+ * <p>Thread-safe. {@link #close()} refuses while a reservation or image is open ({@link
+ * OpenResources}).
  */
 final class LinuxBackend implements Backend {
 
@@ -31,14 +32,9 @@ final class LinuxBackend implements Backend {
   /** Finds written pages for resets, or {@code null} without {@code PAGEMAP_SCAN}. */
   private final @Nullable PageScan pageScan;
 
-  /** Guarded by {@code this}. */
-  private int openReservations;
 
-  /** Guarded by {@code this}. */
-  private int openImages;
-
-  /** Guarded by {@code this}. */
-  private boolean closed;
+  /** The reservations and images handed out and not yet closed. */
+  private final OpenResources open = new OpenResources(LinuxBackendProvider.NAME);
 
   private LinuxBackend(long pageSize, int protectionKeys, @Nullable PageScan pageScan) {
     this.pageSize = pageSize;
@@ -102,7 +98,7 @@ final class LinuxBackend implements Backend {
           args,
           "byteSize must be a positive multiple of the page size 0x" + Long.toHexString(pageSize));
     }
-    opened("reserve", args, true);
+    open.reservationOpened("reserve", args);
     try {
       long address =
           LibC.mmap(
@@ -126,7 +122,7 @@ final class LinuxBackend implements Backend {
     if (contents.byteSize() == 0) {
       throw new BackendException("createImage", args, "contents must not be empty");
     }
-    opened("createImage", args, false);
+    open.imageOpened("createImage", args);
     try {
       return LinuxImage.create(this, contents, pageSize);
     } catch (RuntimeException e) {
@@ -142,43 +138,18 @@ final class LinuxBackend implements Backend {
   }
 
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
-    }
-    if (openReservations > 0 || openImages > 0) {
-      throw new BackendException(
-          "close",
-          "backend=" + LinuxBackendProvider.NAME,
-          String.format(
-              Locale.ROOT,
-              "%d reservations and %d images are still open; close them first",
-              openReservations,
-              openImages));
-    }
-    closed = true;
+  public void close() {
+    open.close();
   }
 
-  /** Counts a reservation or image about to be made; refuses once closed. */
-  private synchronized void opened(String operation, String args, boolean reservation) {
-    if (closed) {
-      throw new BackendException(operation, args, "the backend was closed");
-    }
-    if (reservation) {
-      openReservations++;
-    } else {
-      openImages++;
-    }
-  }
-
-  /** Called by a reservation once it is unmapped. */
-  synchronized void reservationClosed() {
-    openReservations--;
+  /** Called by a reservation once it is closed. */
+  void reservationClosed() {
+    open.reservationClosed();
   }
 
   /** Called by an image once it is closed. */
-  synchronized void imageClosed() {
-    openImages--;
+  void imageClosed() {
+    open.imageClosed();
   }
 
   @Override

@@ -5,6 +5,7 @@ import dev.wasmpool.spi.MemoryImage;
 import dev.wasmpool.spi.ProtectionKey;
 import dev.wasmpool.spi.Reservation;
 import dev.wasmpool.spi.support.RangeMap;
+import dev.wasmpool.spi.support.Ranges;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -175,7 +176,7 @@ final class LinuxReservation implements Reservation {
                 + Long.toHexString(pageSize);
       }
       if (problem != null) {
-        throw new BackendException("reset", resetArgs(offset, length, keepResidentBytes), problem);
+        throw new BackendException("reset", Ranges.resetArgs(offset, length, keepResidentBytes), problem);
       }
       if (length == 0) {
         return;
@@ -188,7 +189,7 @@ final class LinuxReservation implements Reservation {
           if (!accessible.covers(offset, keepEnd)) {
             throw new BackendException(
                 "reset",
-                resetArgs(offset, length, keepResidentBytes),
+                Ranges.resetArgs(offset, length, keepResidentBytes),
                 String.format(
                     Locale.ROOT,
                     "the keep-resident prefix 0x%x..0x%x must be accessible",
@@ -272,12 +273,12 @@ final class LinuxReservation implements Reservation {
     try {
       if (!(image instanceof LinuxImage linuxImage) || linuxImage.owner() != owner) {
         throw new BackendException(
-            "mapImage", imageArgs(offset, image), "the image was not created by this backend");
+            "mapImage", Ranges.imageArgs(offset, image), "the image was not created by this backend");
       }
       long length = linuxImage.byteSize();
       String problem = rangeProblem(offset, length);
       if (problem != null) {
-        throw new BackendException("mapImage", imageArgs(offset, image), problem);
+        throw new BackendException("mapImage", Ranges.imageArgs(offset, image), problem);
       }
       long end = offset + length;
       synchronized (books) {
@@ -286,7 +287,7 @@ final class LinuxReservation implements Reservation {
           images.forEachOverlap(offset, end, (s, e, m) -> starts.add(m.offset()));
           throw new BackendException(
               "mapImage",
-              imageArgs(offset, image),
+              Ranges.imageArgs(offset, image),
               "the range overlaps the image mapped at offset 0x"
                   + Long.toHexString(starts.getFirst())
                   + "; remove it first");
@@ -363,7 +364,7 @@ final class LinuxReservation implements Reservation {
     Objects.requireNonNull(key, "key");
     long stamp = enter("colour", offset, length);
     try {
-      String args = rangeArgs(offset, length) + ", key=" + key.value();
+      String args = Ranges.args(offset, length) + ", key=" + key.value();
       String problem = rangeProblem(offset, length);
       if (problem != null) {
         throw new BackendException("colour", args, problem);
@@ -454,7 +455,7 @@ final class LinuxReservation implements Reservation {
     if (closed) {
       lifecycle.unlockRead(stamp);
       throw new BackendException(
-          operation, rangeArgs(offset, length), "the reservation was closed");
+          operation, Ranges.args(offset, length), "the reservation was closed");
     }
     return stamp;
   }
@@ -463,7 +464,7 @@ final class LinuxReservation implements Reservation {
   private void requireRange(String operation, long offset, long length) {
     String problem = rangeProblem(offset, length);
     if (problem != null) {
-      throw new BackendException(operation, rangeArgs(offset, length), problem);
+      throw new BackendException(operation, Ranges.args(offset, length), problem);
     }
   }
 
@@ -473,24 +474,7 @@ final class LinuxReservation implements Reservation {
    * @return the reason, or {@code null} if the range is page-aligned and inside the reservation
    */
   private @Nullable String rangeProblem(long offset, long length) {
-    if (offset < 0) {
-      return "offset must not be negative";
-    }
-    if (length < 0) {
-      return "length must not be negative";
-    }
-    if (offset % pageSize != 0) {
-      return "offset must be a multiple of the page size 0x" + Long.toHexString(pageSize);
-    }
-    if (length % pageSize != 0) {
-      return "length must be a multiple of the page size 0x" + Long.toHexString(pageSize);
-    }
-    if (offset > byteSize || length > byteSize - offset) {
-      return "the range must lie inside the reservation of 0x"
-          + Long.toHexString(byteSize)
-          + " bytes";
-    }
-    return null;
+    return Ranges.problem(offset, length, pageSize, byteSize);
   }
 
   /** Re-applies the keys of coloured pages in {@code [start, end)} after an mmap reset them. */
@@ -533,23 +517,6 @@ final class LinuxReservation implements Reservation {
     for (Mapping mapping : dropped) {
       mapping.image().unpin();
     }
-  }
-
-  private static String rangeArgs(long offset, long length) {
-    return String.format(Locale.ROOT, "offset=0x%x, length=0x%x", offset, length);
-  }
-
-  private static String resetArgs(long offset, long length, long keepResidentBytes) {
-    return String.format(
-        Locale.ROOT,
-        "offset=0x%x, length=0x%x, keepResidentBytes=0x%x",
-        offset,
-        length,
-        keepResidentBytes);
-  }
-
-  private static String imageArgs(long offset, MemoryImage image) {
-    return String.format(Locale.ROOT, "offset=0x%x, image=%s", offset, image);
   }
 
   private String describe() {

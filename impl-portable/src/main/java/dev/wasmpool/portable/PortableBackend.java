@@ -6,6 +6,7 @@ import dev.wasmpool.spi.Capabilities;
 import dev.wasmpool.spi.MemoryImage;
 import dev.wasmpool.spi.ProtectionKeys;
 import dev.wasmpool.spi.Reservation;
+import dev.wasmpool.spi.support.OpenResources;
 import java.lang.foreign.MemorySegment;
 import java.util.Locale;
 import java.util.Objects;
@@ -15,8 +16,8 @@ import java.util.Objects;
  * Reservations commit memory lazily from arenas, images are copies, resets are fills and copies,
  * and there are no protection keys.
  *
- * <p>Thread-safe. The counts of open reservations and images are guarded by {@code this}, so that
- * {@link #close()} can refuse while any is open.
+ * <p>Thread-safe. {@link #close()} refuses while a reservation or image is open ({@link
+ * OpenResources}).
  */
 final class PortableBackend implements Backend {
 
@@ -31,14 +32,9 @@ final class PortableBackend implements Backend {
 
   private static final Capabilities CAPABILITIES = new Capabilities(false, false, false, 0);
 
-  /** Guarded by {@code this}. */
-  private int openReservations;
 
-  /** Guarded by {@code this}. */
-  private int openImages;
-
-  /** Guarded by {@code this}. */
-  private boolean closed;
+  /** The reservations and images handed out and not yet closed. */
+  private final OpenResources open = new OpenResources(PortableBackendProvider.NAME);
 
   /** Creates the backend; it allocates nothing until asked. */
   PortableBackend() {}
@@ -66,7 +62,7 @@ final class PortableBackend implements Backend {
           "byteSize=0x" + Long.toHexString(byteSize),
           "byteSize must be a positive multiple of the page size 0x" + Long.toHexString(PAGE_SIZE));
     }
-    opened("reserve", "byteSize=0x" + Long.toHexString(byteSize), true);
+    open.reservationOpened("reserve", "byteSize=0x" + Long.toHexString(byteSize));
     return new PortableReservation(this, byteSize, PAGE_SIZE);
   }
 
@@ -77,7 +73,7 @@ final class PortableBackend implements Backend {
     if (contents.byteSize() == 0) {
       throw new BackendException("createImage", args, "contents must not be empty");
     }
-    opened("createImage", args, false);
+    open.imageOpened("createImage", args);
     try {
       return PortableImage.create(this, contents, PAGE_SIZE);
     } catch (RuntimeException e) {
@@ -92,43 +88,18 @@ final class PortableBackend implements Backend {
   }
 
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
-    }
-    if (openReservations > 0 || openImages > 0) {
-      throw new BackendException(
-          "close",
-          "backend=" + PortableBackendProvider.NAME,
-          String.format(
-              Locale.ROOT,
-              "%d reservations and %d images are still open; close them first",
-              openReservations,
-              openImages));
-    }
-    closed = true;
-  }
-
-  /** Counts a reservation or image about to be made; refuses once closed. */
-  private synchronized void opened(String operation, String args, boolean reservation) {
-    if (closed) {
-      throw new BackendException(operation, args, "the backend was closed");
-    }
-    if (reservation) {
-      openReservations++;
-    } else {
-      openImages++;
-    }
+  public void close() {
+    open.close();
   }
 
   /** Called by a reservation once it is closed. */
-  synchronized void reservationClosed() {
-    openReservations--;
+  void reservationClosed() {
+    open.reservationClosed();
   }
 
   /** Called by an image once it is closed. */
-  synchronized void imageClosed() {
-    openImages--;
+  void imageClosed() {
+    open.imageClosed();
   }
 
   @Override

@@ -5,6 +5,7 @@ import dev.wasmpool.spi.MemoryImage;
 import dev.wasmpool.spi.ProtectionKey;
 import dev.wasmpool.spi.Reservation;
 import dev.wasmpool.spi.support.RangeMap;
+import dev.wasmpool.spi.support.Ranges;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -140,13 +141,13 @@ final class PortableReservation implements Reservation {
               + Long.toHexString(pageSize);
     }
     if (problem != null) {
-      throw new BackendException("reset", resetArgs(offset, length, keepResidentBytes), problem);
+      throw new BackendException("reset", Ranges.resetArgs(offset, length, keepResidentBytes), problem);
     }
     long keepEnd = offset + Math.min(keepResidentBytes, length);
     if (!accessible.covers(offset, keepEnd)) {
       throw new BackendException(
           "reset",
-          resetArgs(offset, length, keepResidentBytes),
+          Ranges.resetArgs(offset, length, keepResidentBytes),
           String.format(
               Locale.ROOT, "the keep-resident prefix 0x%x..0x%x must be accessible", offset,
               keepEnd));
@@ -185,16 +186,16 @@ final class PortableReservation implements Reservation {
   public synchronized void mapImage(long offset, MemoryImage image) {
     Objects.requireNonNull(image, "image");
     if (closed) {
-      throw new BackendException("mapImage", imageArgs(offset, image), "the reservation was closed");
+      throw new BackendException("mapImage", Ranges.imageArgs(offset, image), "the reservation was closed");
     }
     if (!(image instanceof PortableImage portableImage) || portableImage.owner() != owner) {
       throw new BackendException(
-          "mapImage", imageArgs(offset, image), "the image was not created by this backend");
+          "mapImage", Ranges.imageArgs(offset, image), "the image was not created by this backend");
     }
     long length = portableImage.byteSize();
     String problem = rangeProblem(offset, length);
     if (problem != null) {
-      throw new BackendException("mapImage", imageArgs(offset, image), problem);
+      throw new BackendException("mapImage", Ranges.imageArgs(offset, image), problem);
     }
     long end = offset + length;
     if (images.overlaps(offset, end)) {
@@ -202,7 +203,7 @@ final class PortableReservation implements Reservation {
       images.forEachOverlap(offset, end, (s, e, m) -> starts.add(m.offset()));
       throw new BackendException(
           "mapImage",
-          imageArgs(offset, image),
+          Ranges.imageArgs(offset, image),
           "the range overlaps the image mapped at offset 0x"
               + Long.toHexString(starts.getFirst())
               + "; remove it first");
@@ -238,7 +239,7 @@ final class PortableReservation implements Reservation {
     String problem = closed ? "the reservation was closed" : rangeProblem(offset, length);
     throw new BackendException(
         "colour",
-        rangeArgs(offset, length) + ", key=" + key.value(),
+        Ranges.args(offset, length) + ", key=" + key.value(),
         problem != null ? problem : "protection keys are unsupported by the portable backend");
   }
 
@@ -284,7 +285,7 @@ final class PortableReservation implements Reservation {
     } catch (OutOfMemoryError e) {
       throw new BackendException(
           operation,
-          rangeArgs(offset, length),
+          Ranges.args(offset, length),
           "cannot allocate 0x" + Long.toHexString(grown) + " bytes: " + e.getMessage());
     }
     MemorySegment.copy(backing, 0, next, 0, capacity);
@@ -296,7 +297,7 @@ final class PortableReservation implements Reservation {
   private void requireOpenRange(String operation, long offset, long length) {
     String problem = closed ? "the reservation was closed" : rangeProblem(offset, length);
     if (problem != null) {
-      throw new BackendException(operation, rangeArgs(offset, length), problem);
+      throw new BackendException(operation, Ranges.args(offset, length), problem);
     }
   }
 
@@ -306,41 +307,7 @@ final class PortableReservation implements Reservation {
    * @return the reason, or {@code null} if the range is page-aligned and inside the reservation
    */
   private @Nullable String rangeProblem(long offset, long length) {
-    if (offset < 0) {
-      return "offset must not be negative";
-    }
-    if (length < 0) {
-      return "length must not be negative";
-    }
-    if (offset % pageSize != 0) {
-      return "offset must be a multiple of the page size 0x" + Long.toHexString(pageSize);
-    }
-    if (length % pageSize != 0) {
-      return "length must be a multiple of the page size 0x" + Long.toHexString(pageSize);
-    }
-    if (offset > byteSize || length > byteSize - offset) {
-      return "the range must lie inside the reservation of 0x"
-          + Long.toHexString(byteSize)
-          + " bytes";
-    }
-    return null;
-  }
-
-  private static String rangeArgs(long offset, long length) {
-    return String.format(Locale.ROOT, "offset=0x%x, length=0x%x", offset, length);
-  }
-
-  private static String resetArgs(long offset, long length, long keepResidentBytes) {
-    return String.format(
-        Locale.ROOT,
-        "offset=0x%x, length=0x%x, keepResidentBytes=0x%x",
-        offset,
-        length,
-        keepResidentBytes);
-  }
-
-  private static String imageArgs(long offset, MemoryImage image) {
-    return String.format(Locale.ROOT, "offset=0x%x, image=%s", offset, image);
+    return Ranges.problem(offset, length, pageSize, byteSize);
   }
 
   private String describe() {

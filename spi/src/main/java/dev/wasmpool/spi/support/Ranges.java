@@ -1,0 +1,83 @@
+package dev.wasmpool.spi.support;
+
+import dev.wasmpool.spi.MemoryImage;
+import java.util.Locale;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * Argument checks and formatting shared by {@link dev.wasmpool.spi.Reservation} implementations,
+ * so that every backend rejects a bad range with the same words.
+ */
+public final class Ranges {
+
+  private Ranges() {}
+
+  /**
+   * What is wrong with a range of a reservation.
+   *
+   * @param offset the range's start
+   * @param length the range's length
+   * @param pageSize the backend's page size, a power of two
+   * @param byteSize the reservation's size
+   * @return the reason, or {@code null} if the range is page-aligned and inside the reservation
+   */
+  public static @Nullable String problem(long offset, long length, long pageSize, long byteSize) {
+    if (offset < 0) {
+      return "offset must not be negative";
+    }
+    if (length < 0) {
+      return "length must not be negative";
+    }
+    if (offset % pageSize != 0) {
+      return "offset must be a multiple of the page size 0x" + Long.toHexString(pageSize);
+    }
+    if (length % pageSize != 0) {
+      return "length must be a multiple of the page size 0x" + Long.toHexString(pageSize);
+    }
+    if (offset > byteSize || length > byteSize - offset) {
+      return "the range must lie inside the reservation of 0x"
+          + Long.toHexString(byteSize)
+          + " bytes";
+    }
+    return null;
+  }
+
+  /**
+   * A range as {@code offset=0x..., length=0x...}, for error messages.
+   *
+   * @param offset the range's start
+   * @param length the range's length
+   * @return the text
+   */
+  public static String args(long offset, long length) {
+    return String.format(Locale.ROOT, "offset=0x%x, length=0x%x", offset, length);
+  }
+
+  /**
+   * A reset's arguments, for error messages.
+   *
+   * @param offset the range's start
+   * @param length the range's length
+   * @param keepResidentBytes the keep-resident prefix
+   * @return the text
+   */
+  public static String resetArgs(long offset, long length, long keepResidentBytes) {
+    return String.format(
+        Locale.ROOT,
+        "offset=0x%x, length=0x%x, keepResidentBytes=0x%x",
+        offset,
+        length,
+        keepResidentBytes);
+  }
+
+  /**
+   * An image mapping's arguments, for error messages.
+   *
+   * @param offset where the image goes
+   * @param image the image
+   * @return the text
+   */
+  public static String imageArgs(long offset, MemoryImage image) {
+    return String.format(Locale.ROOT, "offset=0x%x, image=%s", offset, image);
+  }
+}
