@@ -5,15 +5,11 @@ import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -25,36 +21,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * TouchBenchmark} (after {@code mvn -B -ntp -q -DskipTests package -pl bench -am}); the whole
  * suite and its report: {@code mvn -B -ntp -q -DskipTests -Prun-bench package -pl bench -am}.
  */
-// JMH sets the @Param fields, and @Setup the others, before any benchmark method runs.
-@SuppressWarnings("initialization.field.uninitialized")
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = BenchSettings.WARMUP_ITERATIONS, time = BenchSettings.WARMUP_MILLIS, timeUnit = TimeUnit.MILLISECONDS)
 @Measurement(iterations = BenchSettings.ITERATIONS, time = BenchSettings.ITERATION_MILLIS, timeUnit = TimeUnit.MILLISECONDS)
 @Fork(value = 1, jvmArgsAppend = {BenchSettings.NATIVE_ACCESS, BenchSettings.HEAP})
-public class TouchBenchmark {
+public class TouchBenchmark extends MediumModuleState {
 
   /** Pages {@code touch} writes to. */
   static final int TOUCHED_PAGES = 4;
-
-  /** The compared memory; see {@link Subject}. */
-  @Param({"pooled-linux", "pooled-portable", "chicory-bytebuffer", "chicory-bytearray"})
-  public String memory;
-
-  private Subject subject;
-
-  /** Loads the module for the memory. */
-  @Setup(Level.Trial)
-  public void setUp() {
-    subject = Subject.open(memory, ModuleShape.MEDIUM.wasm(), false);
-  }
-
-  /** Closes the engine. */
-  @TearDown(Level.Trial)
-  public void tearDown() {
-    subject.close();
-  }
 
   /**
    * One instantiation, {@code touch(4)} and close.
