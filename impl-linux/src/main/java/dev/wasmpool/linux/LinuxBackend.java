@@ -7,9 +7,8 @@ import dev.wasmpool.spi.MemoryImage;
 import dev.wasmpool.spi.ProtectionKeys;
 import dev.wasmpool.spi.Reservation;
 import dev.wasmpool.spi.support.OpenResources;
+import dev.wasmpool.spi.support.Ranges;
 import java.lang.foreign.MemorySegment;
-import java.util.Locale;
-import java.util.Objects;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -117,18 +116,8 @@ final class LinuxBackend implements Backend {
 
   @Override
   public MemoryImage createImage(MemorySegment contents) {
-    Objects.requireNonNull(contents, "contents");
-    String args = "contents.byteSize=0x" + Long.toHexString(contents.byteSize());
-    if (contents.byteSize() == 0) {
-      throw new BackendException("createImage", args, "contents must not be empty");
-    }
-    open.imageOpened("createImage", args);
-    try {
-      return LinuxImage.create(this, contents, pageSize);
-    } catch (RuntimeException e) {
-      imageClosed();
-      throw e;
-    }
+    String args = Ranges.requireImageContents(contents);
+    return open.createImage(args, () -> LinuxImage.create(this, contents, pageSize));
   }
 
   @Override

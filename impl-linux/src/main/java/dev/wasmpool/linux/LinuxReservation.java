@@ -282,16 +282,7 @@ final class LinuxReservation implements Reservation {
       }
       long end = offset + length;
       synchronized (books) {
-        if (images.overlaps(offset, end)) {
-          List<Long> starts = new ArrayList<>();
-          images.forEachOverlap(offset, end, (s, e, m) -> starts.add(m.offset()));
-          throw new BackendException(
-              "mapImage",
-              Ranges.imageArgs(offset, image),
-              "the range overlaps the image mapped at offset 0x"
-                  + Long.toHexString(starts.getFirst())
-                  + "; remove it first");
-        }
+        Ranges.requireNoImageOverlap(images, offset, end, image, Mapping::offset);
       }
       linuxImage.pin("mapImage", offset);
       try {

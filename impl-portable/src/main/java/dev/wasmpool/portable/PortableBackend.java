@@ -7,9 +7,8 @@ import dev.wasmpool.spi.MemoryImage;
 import dev.wasmpool.spi.ProtectionKeys;
 import dev.wasmpool.spi.Reservation;
 import dev.wasmpool.spi.support.OpenResources;
+import dev.wasmpool.spi.support.Ranges;
 import java.lang.foreign.MemorySegment;
-import java.util.Locale;
-import java.util.Objects;
 
 /**
  * The portable backend: plain Java, no native calls and nothing specific to an operating system.
@@ -68,18 +67,8 @@ final class PortableBackend implements Backend {
 
   @Override
   public MemoryImage createImage(MemorySegment contents) {
-    Objects.requireNonNull(contents, "contents");
-    String args = "contents.byteSize=0x" + Long.toHexString(contents.byteSize());
-    if (contents.byteSize() == 0) {
-      throw new BackendException("createImage", args, "contents must not be empty");
-    }
-    open.imageOpened("createImage", args);
-    try {
-      return PortableImage.create(this, contents, PAGE_SIZE);
-    } catch (RuntimeException e) {
-      imageClosed();
-      throw e;
-    }
+    String args = Ranges.requireImageContents(contents);
+    return open.createImage(args, () -> PortableImage.create(this, contents, PAGE_SIZE));
   }
 
   @Override

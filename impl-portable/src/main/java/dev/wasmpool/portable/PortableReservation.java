@@ -198,16 +198,7 @@ final class PortableReservation implements Reservation {
       throw new BackendException("mapImage", Ranges.imageArgs(offset, image), problem);
     }
     long end = offset + length;
-    if (images.overlaps(offset, end)) {
-      List<Long> starts = new ArrayList<>();
-      images.forEachOverlap(offset, end, (s, e, m) -> starts.add(m.offset()));
-      throw new BackendException(
-          "mapImage",
-          Ranges.imageArgs(offset, image),
-          "the range overlaps the image mapped at offset 0x"
-              + Long.toHexString(starts.getFirst())
-              + "; remove it first");
-    }
+    Ranges.requireNoImageOverlap(images, offset, end, image, Mapping::offset);
     portableImage.requireOpen("mapImage", offset);
     ensureCapacity("mapImage", offset, length, end);
     MemorySegment.copy(portableImage.bytes(), 0, backing, offset, length);

@@ -2,6 +2,7 @@ package dev.wasmpool.spi.support;
 
 import dev.wasmpool.spi.BackendException;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * Counts the reservations and images a backend has handed out and not yet seen closed, so that
@@ -47,6 +48,25 @@ public final class OpenResources {
   public synchronized void imageOpened(String operation, String args) {
     requireOpen(operation, args);
     images++;
+  }
+
+  /**
+   * Counts an image and creates it, taking the count back if creation fails.
+   *
+   * @param args the operation's arguments, for messages
+   * @param create makes the image
+   * @param <T> the image type
+   * @return the image
+   * @throws BackendException if the backend was closed, or what {@code create} throws
+   */
+  public <T> T createImage(String args, Supplier<T> create) {
+    imageOpened("createImage", args);
+    try {
+      return create.get();
+    } catch (RuntimeException e) {
+      imageClosed();
+      throw e;
+    }
   }
 
   /** A reservation was closed (or failed to be made after being counted). */

@@ -1,7 +1,13 @@
 package dev.wasmpool.spi.support;
 
+import dev.wasmpool.spi.BackendException;
 import dev.wasmpool.spi.MemoryImage;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
+import java.util.function.ToLongFunction;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -79,5 +85,47 @@ public final class Ranges {
    */
   public static String imageArgs(long offset, MemoryImage image) {
     return String.format(Locale.ROOT, "offset=0x%x, image=%s", offset, image);
+  }
+
+  /**
+   * Checks the contents of a new image: present and not empty.
+   *
+   * @param contents the bytes {@link dev.wasmpool.spi.Backend#createImage} was given
+   * @return the operation's arguments, for messages
+   * @throws BackendException if the contents are empty
+   */
+  public static String requireImageContents(MemorySegment contents) {
+    Objects.requireNonNull(contents, "contents");
+    String args = "contents.byteSize=0x" + Long.toHexString(contents.byteSize());
+    if (contents.byteSize() == 0) {
+      throw new BackendException("createImage", args, "contents must not be empty");
+    }
+    return args;
+  }
+
+  /**
+   * Checks that no image mapped in a reservation overlaps {@code [offset, end)}.
+   *
+   * @param images the reservation's image mappings
+   * @param offset the start of the new mapping
+   * @param end one past its last byte
+   * @param image the image about to be mapped, for the message
+   * @param startOf where a mapping starts
+   * @param <V> a mapping
+   * @throws BackendException naming the first overlapping mapping
+   */
+  public static <V extends Object> void requireNoImageOverlap(
+      RangeMap<V> images, long offset, long end, MemoryImage image, ToLongFunction<V> startOf) {
+    if (!images.overlaps(offset, end)) {
+      return;
+    }
+    List<Long> starts = new ArrayList<>();
+    images.forEachOverlap(offset, end, (s, e, m) -> starts.add(startOf.applyAsLong(m)));
+    throw new BackendException(
+        "mapImage",
+        imageArgs(offset, image),
+        "the range overlaps the image mapped at offset 0x"
+            + Long.toHexString(starts.getFirst())
+            + "; remove it first");
   }
 }
