@@ -1,13 +1,9 @@
 package dev.wasmpool.api;
 
-import static dev.wasmpool.api.OptionTable.requireNonNegativeBytes;
+import static dev.wasmpool.api.Options.requireNonNegativeBytes;
 
-import dev.wasmpool.api.OptionTable.Option;
-import dev.wasmpool.api.OptionTable.Unit;
-import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.function.Function;
 
 /**
  * The settings of a wasmpool engine: how instances get memory ({@link #allocationStrategy()}), how
@@ -16,7 +12,7 @@ import java.util.function.Function;
  * <p>The memory options have the meaning and defaults of the same-named options of Wasmtime's
  * {@code Config} on 64-bit Linux. Unlike Wasmtime, whose default strategy is on-demand, wasmpool's
  * default is {@code pooling(PoolingAllocationConfig.defaults())}: pooling is what wasmpool exists
- * for.
+ * for. Each option is documented on its {@link Builder} setter.
  *
  * <pre>{@code
  * EngineConfig config = EngineConfig.builder()
@@ -26,10 +22,31 @@ import java.util.function.Function;
  *     .build();
  * }</pre>
  *
- * <p>Instances are immutable, thread-safe and compared by value. {@link #toString()} lists only
- * the options that differ from {@link #defaults()}, with units.
+ * <p>A record: immutable, thread-safe and compared by value. The canonical constructor checks
+ * every value as {@link Builder#build()} does. {@link #toString()} lists only the options that
+ * differ from {@link #defaults()}, with units.
+ *
+ * @param allocationStrategy how instances get their memories and tables; default {@code
+ *     pooling(PoolingAllocationConfig.defaults())}; see {@link
+ *     Builder#allocationStrategy(AllocationStrategy)}
+ * @param memoryReservation the address space, in bytes, reserved for each linear memory, guard
+ *     excluded; default 4 GiB; see {@link Builder#memoryReservation(long)}
+ * @param memoryGuardSize the inaccessible region, in bytes, after (and optionally before) each
+ *     linear memory; default 32 MiB; see {@link Builder#memoryGuardSize(long)}
+ * @param guardBeforeLinearMemory whether a guard region also precedes the first linear memory;
+ *     default {@code true}; see {@link Builder#guardBeforeLinearMemory(boolean)}
+ * @param memoryInitCow whether memories are initialized by mapping a copy-on-write image; default
+ *     {@code true}; see {@link Builder#memoryInitCow(boolean)}
+ * @param backend the memory backend to use, by name, in lower case; default {@value
+ *     #AUTO_BACKEND}; see {@link Builder#backend(String)}
  */
-public final class EngineConfig extends ConfigValue<EngineConfig> {
+public record EngineConfig(
+    AllocationStrategy allocationStrategy,
+    long memoryReservation,
+    long memoryGuardSize,
+    boolean guardBeforeLinearMemory,
+    boolean memoryInitCow,
+    String backend) {
 
   /** The {@link #backend()} value that lets the engine choose. */
   public static final String AUTO_BACKEND = "auto";
@@ -39,36 +56,42 @@ public final class EngineConfig extends ConfigValue<EngineConfig> {
 
   private static final EngineConfig DEFAULTS = new Builder().build();
 
-  private static final OptionTable<EngineConfig> OPTIONS =
-      new OptionTable<>(
-          "EngineConfig",
-          List.of(
-              option("allocationStrategy", EngineConfig::allocationStrategy, Unit.NONE),
-              option("memoryReservation", EngineConfig::memoryReservation, Unit.BYTES),
-              option("memoryGuardSize", EngineConfig::memoryGuardSize, Unit.BYTES),
-              option("guardBeforeLinearMemory", EngineConfig::guardBeforeLinearMemory, Unit.NONE),
-              option("memoryInitCow", EngineConfig::memoryInitCow, Unit.NONE),
-              option("backend", EngineConfig::backend, Unit.NONE)));
-
-  private final AllocationStrategy allocationStrategy;
-  private final long memoryReservation;
-  private final long memoryGuardSize;
-  private final boolean guardBeforeLinearMemory;
-  private final boolean memoryInitCow;
-  private final String backend;
-
-  private EngineConfig(Builder b) {
-    allocationStrategy = b.allocationStrategy;
-    memoryReservation = b.memoryReservation;
-    memoryGuardSize = b.memoryGuardSize;
-    guardBeforeLinearMemory = b.guardBeforeLinearMemory;
-    memoryInitCow = b.memoryInitCow;
-    backend = b.backend;
-  }
-
-  private static Option<EngineConfig> option(
-      String name, Function<EngineConfig, ?> getter, Unit unit) {
-    return new Option<>(name, getter, unit);
+  /**
+   * Checks every option and the rule that relates the pool to the reservation, and puts {@code
+   * backend} in lower case.
+   *
+   * <p>With the pooling strategy, {@link PoolingAllocationConfig#maxMemorySize()} must not exceed
+   * {@code memoryReservation}: a pooled memory never moves, so it can grow only within its
+   * reservation.
+   *
+   * @throws IllegalArgumentException if {@code memoryReservation} or {@code memoryGuardSize} is
+   *     negative, if {@code backend} is blank or has surrounding white space, or {@code "maximum
+   *     memory size of 0x... bytes exceeds the configured memory reservation of 0x... bytes"} if
+   *     the pool's maximum memory size exceeds the reservation
+   * @throws NullPointerException if {@code allocationStrategy} or {@code backend} is {@code null}
+   */
+  public EngineConfig {
+    Objects.requireNonNull(allocationStrategy, "allocationStrategy");
+    requireNonNegativeBytes("memoryReservation", memoryReservation);
+    requireNonNegativeBytes("memoryGuardSize", memoryGuardSize);
+    Objects.requireNonNull(backend, "backend");
+    if (backend.isBlank() || !backend.strip().equals(backend)) {
+      throw new IllegalArgumentException(
+          "backend must be a provider name or \"auto\" without surrounding white space (was \""
+              + backend
+              + "\")");
+    }
+    backend = backend.toLowerCase(Locale.ROOT);
+    if (allocationStrategy instanceof AllocationStrategy.Pooling(PoolingAllocationConfig pool)
+        && pool.maxMemorySize() > memoryReservation) {
+      throw new IllegalArgumentException(
+          String.format(
+              Locale.ROOT,
+              "maximum memory size of %#x bytes exceeds the configured memory reservation of %#x"
+                  + " bytes",
+              pool.maxMemorySize(),
+              memoryReservation));
+    }
   }
 
   /**
@@ -90,112 +113,53 @@ public final class EngineConfig extends ConfigValue<EngineConfig> {
   }
 
   /**
+   * The options that differ from {@link #defaults()}, byte sizes with binary units, for example
+   * {@code EngineConfig{memoryReservation=1GiB, backend=portable}}.
+   *
+   * @return the text
+   */
+  @Override
+  public String toString() {
+    return Options.describe(this, DEFAULTS);
+  }
+
+  /**
    * A builder holding this configuration's values, to derive a changed copy.
    *
    * @return a new builder
    */
   public Builder toBuilder() {
-    return new Builder(this);
-  }
-
-  /**
-   * How instances get their memories and tables; see {@link
-   * Builder#allocationStrategy(AllocationStrategy)}.
-   *
-   * @return the strategy; default {@code pooling(PoolingAllocationConfig.defaults())}
-   */
-  public AllocationStrategy allocationStrategy() {
-    return allocationStrategy;
-  }
-
-  /**
-   * The address space reserved for each linear memory, guard excluded; see {@link
-   * Builder#memoryReservation(long)}.
-   *
-   * @return bytes; default 4 GiB
-   */
-  public long memoryReservation() {
-    return memoryReservation;
-  }
-
-  /**
-   * The inaccessible region after (and optionally before) each linear memory; see {@link
-   * Builder#memoryGuardSize(long)}.
-   *
-   * @return bytes; default 32 MiB
-   */
-  public long memoryGuardSize() {
-    return memoryGuardSize;
-  }
-
-  /**
-   * Whether a guard region also precedes the first linear memory; see {@link
-   * Builder#guardBeforeLinearMemory(boolean)}.
-   *
-   * @return default {@code true}
-   */
-  public boolean guardBeforeLinearMemory() {
-    return guardBeforeLinearMemory;
-  }
-
-  /**
-   * Whether memories are initialized by mapping a copy-on-write image; see {@link
-   * Builder#memoryInitCow(boolean)}.
-   *
-   * @return default {@code true}
-   */
-  public boolean memoryInitCow() {
-    return memoryInitCow;
-  }
-
-  /**
-   * The memory backend to use, by name; see {@link Builder#backend(String)}.
-   *
-   * @return the name; default {@value #AUTO_BACKEND}
-   */
-  public String backend() {
-    return backend;
-  }
-
-  @Override
-  OptionTable<EngineConfig> options() {
-    return OPTIONS;
-  }
-
-  @Override
-  EngineConfig defaultValue() {
-    return DEFAULTS;
+    return new Builder()
+        .allocationStrategy(allocationStrategy)
+        .memoryReservation(memoryReservation)
+        .memoryGuardSize(memoryGuardSize)
+        .guardBeforeLinearMemory(guardBeforeLinearMemory)
+        .memoryInitCow(memoryInitCow)
+        .backend(backend);
   }
 
   /**
    * Collects options for an {@link EngineConfig}.
    *
-   * <p>Every setter checks its own value at once and throws naming the option and the value;
-   * rules that relate two options are checked by {@link #build()}. Setting an option again
-   * replaces the earlier value. {@link #build()} does not change the builder, which may be reused.
+   * <p>Setters only record values; {@link #build()} checks them all and throws naming the first
+   * invalid option and its value. Setting an option again replaces the earlier value. {@link
+   * #build()} does not change the builder, which may be reused.
    *
    * <p>Not thread-safe: confine a builder to one thread.
    */
   public static final class Builder {
 
-    private AllocationStrategy allocationStrategy =
-        AllocationStrategy.pooling(PoolingAllocationConfig.defaults());
+    private AllocationStrategy allocationStrategy;
     private long memoryReservation = 4 * GIB;
     private long memoryGuardSize = 32 * MIB;
     private boolean guardBeforeLinearMemory = true;
     private boolean memoryInitCow = true;
     private String backend = AUTO_BACKEND;
 
-    private Builder() {}
-
-    private Builder(EngineConfig c) {
-      allocationStrategy = c.allocationStrategy;
-      memoryReservation = c.memoryReservation;
-      memoryGuardSize = c.memoryGuardSize;
-      guardBeforeLinearMemory = c.guardBeforeLinearMemory;
-      memoryInitCow = c.memoryInitCow;
-      backend = c.backend;
+    private Builder() {
+      allocationStrategy = AllocationStrategy.pooling(PoolingAllocationConfig.defaults());
     }
+
 
     /**
      * Sets how instances get their linear memories and tables.
@@ -208,10 +172,9 @@ public final class EngineConfig extends ConfigValue<EngineConfig> {
      * @param allocationStrategy the strategy; default {@code
      *     pooling(PoolingAllocationConfig.defaults())}
      * @return this builder
-     * @throws NullPointerException if {@code allocationStrategy} is {@code null}
      */
     public Builder allocationStrategy(AllocationStrategy allocationStrategy) {
-      this.allocationStrategy = Objects.requireNonNull(allocationStrategy, "allocationStrategy");
+      this.allocationStrategy = allocationStrategy;
       return this;
     }
 
@@ -230,10 +193,9 @@ public final class EngineConfig extends ConfigValue<EngineConfig> {
      *
      * @param memoryReservation bytes; default 4 GiB
      * @return this builder
-     * @throws IllegalArgumentException if {@code memoryReservation} is negative
      */
     public Builder memoryReservation(long memoryReservation) {
-      this.memoryReservation = requireNonNegativeBytes("memoryReservation", memoryReservation);
+      this.memoryReservation = memoryReservation;
       return this;
     }
 
@@ -250,10 +212,9 @@ public final class EngineConfig extends ConfigValue<EngineConfig> {
      *
      * @param memoryGuardSize bytes; default 32 MiB
      * @return this builder
-     * @throws IllegalArgumentException if {@code memoryGuardSize} is negative
      */
     public Builder memoryGuardSize(long memoryGuardSize) {
-      this.memoryGuardSize = requireNonNegativeBytes("memoryGuardSize", memoryGuardSize);
+      this.memoryGuardSize = memoryGuardSize;
       return this;
     }
 
@@ -305,18 +266,9 @@ public final class EngineConfig extends ConfigValue<EngineConfig> {
      * @param backend the provider name, for example {@code "linux"} or {@code "portable"}; default
      *     {@value #AUTO_BACKEND_NAME}
      * @return this builder
-     * @throws NullPointerException if {@code backend} is {@code null}
-     * @throws IllegalArgumentException if {@code backend} is blank or has surrounding white space
      */
     public Builder backend(String backend) {
-      Objects.requireNonNull(backend, "backend");
-      if (backend.isBlank() || !backend.strip().equals(backend)) {
-        throw new IllegalArgumentException(
-            "backend must be a provider name or \"auto\" without surrounding white space (was \""
-                + backend
-                + "\")");
-      }
-      this.backend = backend.toLowerCase(Locale.ROOT);
+      this.backend = backend;
       return this;
     }
 
@@ -324,30 +276,25 @@ public final class EngineConfig extends ConfigValue<EngineConfig> {
     private static final String AUTO_BACKEND_NAME = AUTO_BACKEND;
 
     /**
-     * Checks the rules that relate options and creates the configuration. The builder is left
+     * Checks every option and creates the configuration; see the {@linkplain
+     * EngineConfig#EngineConfig canonical constructor} for the rules. The builder is left
      * unchanged.
      *
-     * <p>With the pooling strategy, {@link PoolingAllocationConfig#maxMemorySize()} must not
-     * exceed {@link #memoryReservation(long)}: a pooled memory never moves, so it can grow only
-     * within its reservation.
-     *
      * @return the configuration
-     * @throws IllegalArgumentException {@code "maximum memory size of 0x... bytes exceeds the
-     *     configured memory reservation of 0x... bytes"} if the pool's maximum memory size exceeds
-     *     the reservation
+     * @throws IllegalArgumentException naming the first invalid option and its value, or {@code
+     *     "maximum memory size of 0x... bytes exceeds the configured memory reservation of 0x...
+     *     bytes"}
+     * @throws NullPointerException if {@code allocationStrategy} or {@code backend} is {@code
+     *     null}
      */
     public EngineConfig build() {
-      if (allocationStrategy instanceof AllocationStrategy.Pooling(PoolingAllocationConfig pool)
-          && pool.maxMemorySize() > memoryReservation) {
-        throw new IllegalArgumentException(
-            String.format(
-                Locale.ROOT,
-                "maximum memory size of %#x bytes exceeds the configured memory reservation of %#x"
-                    + " bytes",
-                pool.maxMemorySize(),
-                memoryReservation));
-      }
-      return new EngineConfig(this);
+      return new EngineConfig(
+          allocationStrategy,
+          memoryReservation,
+          memoryGuardSize,
+          guardBeforeLinearMemory,
+          memoryInitCow,
+          backend);
     }
   }
 }

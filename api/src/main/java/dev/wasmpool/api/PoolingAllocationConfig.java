@@ -1,12 +1,9 @@
 package dev.wasmpool.api;
 
-import static dev.wasmpool.api.OptionTable.requireNonNegative;
-import static dev.wasmpool.api.OptionTable.requireNonNegativeBytes;
-import static dev.wasmpool.api.OptionTable.requirePositive;
+import static dev.wasmpool.api.Options.requireNonNegative;
+import static dev.wasmpool.api.Options.requireNonNegativeBytes;
+import static dev.wasmpool.api.Options.requirePositive;
 
-import dev.wasmpool.api.OptionTable.Option;
-import dev.wasmpool.api.OptionTable.Unit;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -21,7 +18,7 @@ import java.util.Objects;
  * module last used it ("affinity") so that the next instance of that module finds its memory image
  * already in place.
  *
- * <p>Build one with {@link #builder()}:
+ * <p>Build one with {@link #builder()}; each option is documented on its {@link Builder} setter:
  *
  * <pre>{@code
  * PoolingAllocationConfig pool = PoolingAllocationConfig.builder()
@@ -40,12 +37,72 @@ import java.util.Objects;
  * bound only what an embedder or runtime binding explicitly acquires through the engine; each
  * option's documentation says what it limits.
  *
- * <p>Instances are immutable, thread-safe and compared by value. {@link #toString()} lists only
- * the options that differ from {@link #defaults()}, with units.
+ * <p>A record: immutable, thread-safe and compared by value. The canonical constructor checks
+ * every value as {@link Builder#build()} does, but naming the options through the builder reads
+ * better and survives new options. {@link #toString()} lists only the options that differ from
+ * {@link #defaults()}, with units.
+ *
+ * @param maxUnusedWarmSlots the most unused warm slots a pool keeps before it reuses warm slots of
+ *     other modules; default 100; see {@link Builder#maxUnusedWarmSlots(int)}
+ * @param decommitBatchSize how many slot resets are gathered before they are issued together;
+ *     default 1; see {@link Builder#decommitBatchSize(int)}
+ * @param asyncStackKeepResident bytes of each accounted stack reset by writing rather than
+ *     decommitted; default 0; see {@link Builder#asyncStackKeepResident(long)}
+ * @param linearMemoryKeepResident bytes at the start of each linear memory slot reset by writing
+ *     and kept resident; default 0; see {@link Builder#linearMemoryKeepResident(long)}
+ * @param tableKeepResident bytes at the start of each table slot reset by writing and kept
+ *     resident; default 0; see {@link Builder#tableKeepResident(long)}
+ * @param totalComponentInstances the most component-instance slots live at once; default 1000;
+ *     see {@link Builder#totalComponentInstances(int)}
+ * @param maxComponentInstanceSize the largest size, in bytes, a component-instance slot may be
+ *     acquired for; default 1 MiB; see {@link Builder#maxComponentInstanceSize(long)}
+ * @param totalMemories the number of linear memory slots; default 1000; see {@link
+ *     Builder#totalMemories(int)}
+ * @param totalTables the number of table slots; default 1000; see {@link
+ *     Builder#totalTables(int)}
+ * @param totalStacks the most accounted execution stacks live at once; default 1000; see {@link
+ *     Builder#totalStacks(int)}
+ * @param totalCoreInstances the most core instances live at once; default 1000; see {@link
+ *     Builder#totalCoreInstances(int)}
+ * @param maxCoreInstanceSize the largest estimated per-instance metadata size, in bytes, a module
+ *     may need; default 1 MiB; see {@link Builder#maxCoreInstanceSize(long)}
+ * @param maxTablesPerModule the most tables a module may define; default 1; see {@link
+ *     Builder#maxTablesPerModule(int)}
+ * @param tableElements the most elements any pooled table may hold; default 20000; see {@link
+ *     Builder#tableElements(int)}
+ * @param maxMemoriesPerModule the most linear memories a module may define; default 1; see {@link
+ *     Builder#maxMemoriesPerModule(int)}
+ * @param maxMemorySize the largest size, in bytes, any pooled linear memory may reach; default 4
+ *     GiB; see {@link Builder#maxMemorySize(long)}
+ * @param memoryProtectionKeys whether memory protection keys stripe the memory pool; default
+ *     {@link MemoryProtectionKeys#DISABLE}; see {@link
+ *     Builder#memoryProtectionKeys(MemoryProtectionKeys)}
+ * @param maxMemoryProtectionKeys the most protection keys the engine uses; default 16; see {@link
+ *     Builder#maxMemoryProtectionKeys(int)}
+ * @param totalGcHeaps the most GC-heap slots live at once; default 1000; see {@link
+ *     Builder#totalGcHeaps(int)}
  */
-public final class PoolingAllocationConfig extends ConfigValue<PoolingAllocationConfig> {
+public record PoolingAllocationConfig(
+    int maxUnusedWarmSlots,
+    int decommitBatchSize,
+    long asyncStackKeepResident,
+    long linearMemoryKeepResident,
+    long tableKeepResident,
+    int totalComponentInstances,
+    long maxComponentInstanceSize,
+    int totalMemories,
+    int totalTables,
+    int totalStacks,
+    int totalCoreInstances,
+    long maxCoreInstanceSize,
+    int maxTablesPerModule,
+    int tableElements,
+    int maxMemoriesPerModule,
+    long maxMemorySize,
+    MemoryProtectionKeys memoryProtectionKeys,
+    int maxMemoryProtectionKeys,
+    int totalGcHeaps) {
 
-  private static final long KIB = 1L << 10;
   private static final long MIB = 1L << 20;
   private static final long GIB = 1L << 30;
 
@@ -54,80 +111,46 @@ public final class PoolingAllocationConfig extends ConfigValue<PoolingAllocation
 
   private static final PoolingAllocationConfig DEFAULTS = new Builder().build();
 
-  private static final OptionTable<PoolingAllocationConfig> OPTIONS =
-      new OptionTable<>(
-          "PoolingAllocationConfig",
-          List.of(
-              count("maxUnusedWarmSlots", PoolingAllocationConfig::maxUnusedWarmSlots),
-              count("decommitBatchSize", PoolingAllocationConfig::decommitBatchSize),
-              bytes("asyncStackKeepResident", PoolingAllocationConfig::asyncStackKeepResident),
-              bytes("linearMemoryKeepResident", PoolingAllocationConfig::linearMemoryKeepResident),
-              bytes("tableKeepResident", PoolingAllocationConfig::tableKeepResident),
-              count("totalComponentInstances", PoolingAllocationConfig::totalComponentInstances),
-              bytes("maxComponentInstanceSize", PoolingAllocationConfig::maxComponentInstanceSize),
-              count("totalMemories", PoolingAllocationConfig::totalMemories),
-              count("totalTables", PoolingAllocationConfig::totalTables),
-              count("totalStacks", PoolingAllocationConfig::totalStacks),
-              count("totalCoreInstances", PoolingAllocationConfig::totalCoreInstances),
-              bytes("maxCoreInstanceSize", PoolingAllocationConfig::maxCoreInstanceSize),
-              count("maxTablesPerModule", PoolingAllocationConfig::maxTablesPerModule),
-              count("tableElements", PoolingAllocationConfig::tableElements),
-              count("maxMemoriesPerModule", PoolingAllocationConfig::maxMemoriesPerModule),
-              bytes("maxMemorySize", PoolingAllocationConfig::maxMemorySize),
-              count("memoryProtectionKeys", PoolingAllocationConfig::memoryProtectionKeys),
-              count("maxMemoryProtectionKeys", PoolingAllocationConfig::maxMemoryProtectionKeys),
-              count("totalGcHeaps", PoolingAllocationConfig::totalGcHeaps)));
-
-  private final int maxUnusedWarmSlots;
-  private final int decommitBatchSize;
-  private final long asyncStackKeepResident;
-  private final long linearMemoryKeepResident;
-  private final long tableKeepResident;
-  private final int totalComponentInstances;
-  private final long maxComponentInstanceSize;
-  private final int totalMemories;
-  private final int totalTables;
-  private final int totalStacks;
-  private final int totalCoreInstances;
-  private final long maxCoreInstanceSize;
-  private final int maxTablesPerModule;
-  private final int tableElements;
-  private final int maxMemoriesPerModule;
-  private final long maxMemorySize;
-  private final MemoryProtectionKeys memoryProtectionKeys;
-  private final int maxMemoryProtectionKeys;
-  private final int totalGcHeaps;
-
-  private PoolingAllocationConfig(Builder b) {
-    maxUnusedWarmSlots = b.maxUnusedWarmSlots;
-    decommitBatchSize = b.decommitBatchSize;
-    asyncStackKeepResident = b.asyncStackKeepResident;
-    linearMemoryKeepResident = b.linearMemoryKeepResident;
-    tableKeepResident = b.tableKeepResident;
-    totalComponentInstances = b.totalComponentInstances;
-    maxComponentInstanceSize = b.maxComponentInstanceSize;
-    totalMemories = b.totalMemories;
-    totalTables = b.totalTables;
-    totalStacks = b.totalStacks;
-    totalCoreInstances = b.totalCoreInstances;
-    maxCoreInstanceSize = b.maxCoreInstanceSize;
-    maxTablesPerModule = b.maxTablesPerModule;
-    tableElements = b.tableElements;
-    maxMemoriesPerModule = b.maxMemoriesPerModule;
-    maxMemorySize = b.maxMemorySize;
-    memoryProtectionKeys = b.memoryProtectionKeys;
-    maxMemoryProtectionKeys = b.maxMemoryProtectionKeys;
-    totalGcHeaps = b.totalGcHeaps;
-  }
-
-  private static Option<PoolingAllocationConfig> count(
-      String name, java.util.function.Function<PoolingAllocationConfig, ?> getter) {
-    return new Option<>(name, getter, Unit.NONE);
-  }
-
-  private static Option<PoolingAllocationConfig> bytes(
-      String name, java.util.function.Function<PoolingAllocationConfig, ?> getter) {
-    return new Option<>(name, getter, Unit.BYTES);
+  /**
+   * Checks every option and the rules that relate them.
+   *
+   * @throws IllegalArgumentException naming the first invalid option and its value: a negative
+   *     count or size, a {@code maxMemoryProtectionKeys} that is not positive, or {@code "totalTables
+   *     must be at most N when tableElements is M (was T)"} if the table pool's size, {@code
+   *     totalTables * tableElements * 8} bytes, does not fit in a {@code long}
+   * @throws NullPointerException if {@code memoryProtectionKeys} is {@code null}
+   */
+  public PoolingAllocationConfig {
+    requireNonNegative("maxUnusedWarmSlots", maxUnusedWarmSlots);
+    requireNonNegative("decommitBatchSize", decommitBatchSize);
+    requireNonNegativeBytes("asyncStackKeepResident", asyncStackKeepResident);
+    requireNonNegativeBytes("linearMemoryKeepResident", linearMemoryKeepResident);
+    requireNonNegativeBytes("tableKeepResident", tableKeepResident);
+    requireNonNegative("totalComponentInstances", totalComponentInstances);
+    requireNonNegativeBytes("maxComponentInstanceSize", maxComponentInstanceSize);
+    requireNonNegative("totalMemories", totalMemories);
+    requireNonNegative("totalTables", totalTables);
+    requireNonNegative("totalStacks", totalStacks);
+    requireNonNegative("totalCoreInstances", totalCoreInstances);
+    requireNonNegativeBytes("maxCoreInstanceSize", maxCoreInstanceSize);
+    requireNonNegative("maxTablesPerModule", maxTablesPerModule);
+    requireNonNegative("tableElements", tableElements);
+    requireNonNegative("maxMemoriesPerModule", maxMemoriesPerModule);
+    requireNonNegativeBytes("maxMemorySize", maxMemorySize);
+    Objects.requireNonNull(memoryProtectionKeys, "memoryProtectionKeys");
+    requirePositive("maxMemoryProtectionKeys", maxMemoryProtectionKeys);
+    requireNonNegative("totalGcHeaps", totalGcHeaps);
+    long slotBytes = TABLE_ELEMENT_BYTES * tableElements;
+    if (slotBytes > 0 && totalTables > Long.MAX_VALUE / slotBytes) {
+      throw new IllegalArgumentException(
+          "totalTables must be at most "
+              + Long.MAX_VALUE / slotBytes
+              + " when tableElements is "
+              + tableElements
+              + " (was "
+              + totalTables
+              + ")");
+    }
   }
 
   /**
@@ -154,205 +177,45 @@ public final class PoolingAllocationConfig extends ConfigValue<PoolingAllocation
    * @return a new builder
    */
   public Builder toBuilder() {
-    return new Builder(this);
+    return new Builder()
+        .maxUnusedWarmSlots(maxUnusedWarmSlots)
+        .decommitBatchSize(decommitBatchSize)
+        .asyncStackKeepResident(asyncStackKeepResident)
+        .linearMemoryKeepResident(linearMemoryKeepResident)
+        .tableKeepResident(tableKeepResident)
+        .totalComponentInstances(totalComponentInstances)
+        .maxComponentInstanceSize(maxComponentInstanceSize)
+        .totalMemories(totalMemories)
+        .totalTables(totalTables)
+        .totalStacks(totalStacks)
+        .totalCoreInstances(totalCoreInstances)
+        .maxCoreInstanceSize(maxCoreInstanceSize)
+        .maxTablesPerModule(maxTablesPerModule)
+        .tableElements(tableElements)
+        .maxMemoriesPerModule(maxMemoriesPerModule)
+        .maxMemorySize(maxMemorySize)
+        .memoryProtectionKeys(memoryProtectionKeys)
+        .maxMemoryProtectionKeys(maxMemoryProtectionKeys)
+        .totalGcHeaps(totalGcHeaps);
   }
 
   /**
-   * The most unused warm slots a pool keeps before it reuses warm slots of other modules; see
-   * {@link Builder#maxUnusedWarmSlots(int)}.
+   * The options that differ from {@link #defaults()}, byte sizes with binary units, for example
+   * {@code PoolingAllocationConfig{totalMemories=200, maxMemorySize=64MiB}}.
    *
-   * @return the count; default 100
+   * @return the text
    */
-  public int maxUnusedWarmSlots() {
-    return maxUnusedWarmSlots;
-  }
-
-  /**
-   * How many slot resets are gathered before they are issued together; see {@link
-   * Builder#decommitBatchSize(int)}.
-   *
-   * @return the batch size; default 1
-   */
-  public int decommitBatchSize() {
-    return decommitBatchSize;
-  }
-
-  /**
-   * Bytes of each accounted stack reset by writing rather than decommitted; see {@link
-   * Builder#asyncStackKeepResident(long)}.
-   *
-   * @return bytes; default 0
-   */
-  public long asyncStackKeepResident() {
-    return asyncStackKeepResident;
-  }
-
-  /**
-   * Bytes at the start of each linear memory slot reset by writing and kept resident; see {@link
-   * Builder#linearMemoryKeepResident(long)}.
-   *
-   * @return bytes; default 0
-   */
-  public long linearMemoryKeepResident() {
-    return linearMemoryKeepResident;
-  }
-
-  /**
-   * Bytes at the start of each table slot reset by writing and kept resident; see {@link
-   * Builder#tableKeepResident(long)}.
-   *
-   * @return bytes; default 0
-   */
-  public long tableKeepResident() {
-    return tableKeepResident;
-  }
-
-  /**
-   * The most component-instance slots live at once; see {@link
-   * Builder#totalComponentInstances(int)}.
-   *
-   * @return the count; default 1000
-   */
-  public int totalComponentInstances() {
-    return totalComponentInstances;
-  }
-
-  /**
-   * The largest size a component-instance slot may be acquired for; see {@link
-   * Builder#maxComponentInstanceSize(long)}.
-   *
-   * @return bytes; default 1 MiB
-   */
-  public long maxComponentInstanceSize() {
-    return maxComponentInstanceSize;
-  }
-
-  /**
-   * The number of linear memory slots; see {@link Builder#totalMemories(int)}.
-   *
-   * @return the count; default 1000
-   */
-  public int totalMemories() {
-    return totalMemories;
-  }
-
-  /**
-   * The number of table slots; see {@link Builder#totalTables(int)}.
-   *
-   * @return the count; default 1000
-   */
-  public int totalTables() {
-    return totalTables;
-  }
-
-  /**
-   * The most accounted execution stacks live at once; see {@link Builder#totalStacks(int)}.
-   *
-   * @return the count; default 1000
-   */
-  public int totalStacks() {
-    return totalStacks;
-  }
-
-  /**
-   * The most core instances live at once; see {@link Builder#totalCoreInstances(int)}.
-   *
-   * @return the count; default 1000
-   */
-  public int totalCoreInstances() {
-    return totalCoreInstances;
-  }
-
-  /**
-   * The largest estimated per-instance metadata size a module may need; see {@link
-   * Builder#maxCoreInstanceSize(long)}.
-   *
-   * @return bytes; default 1 MiB
-   */
-  public long maxCoreInstanceSize() {
-    return maxCoreInstanceSize;
-  }
-
-  /**
-   * The most tables a module may define; see {@link Builder#maxTablesPerModule(int)}.
-   *
-   * @return the count; default 1
-   */
-  public int maxTablesPerModule() {
-    return maxTablesPerModule;
-  }
-
-  /**
-   * The most elements any pooled table may hold; see {@link Builder#tableElements(int)}.
-   *
-   * @return elements; default 20000
-   */
-  public int tableElements() {
-    return tableElements;
-  }
-
-  /**
-   * The most linear memories a module may define; see {@link Builder#maxMemoriesPerModule(int)}.
-   *
-   * @return the count; default 1
-   */
-  public int maxMemoriesPerModule() {
-    return maxMemoriesPerModule;
-  }
-
-  /**
-   * The largest size any pooled linear memory may reach; see {@link Builder#maxMemorySize(long)}.
-   *
-   * @return bytes; default 4 GiB
-   */
-  public long maxMemorySize() {
-    return maxMemorySize;
-  }
-
-  /**
-   * Whether memory protection keys stripe the memory pool; see {@link
-   * Builder#memoryProtectionKeys(MemoryProtectionKeys)}.
-   *
-   * @return the mode; default {@link MemoryProtectionKeys#DISABLE}
-   */
-  public MemoryProtectionKeys memoryProtectionKeys() {
-    return memoryProtectionKeys;
-  }
-
-  /**
-   * The most protection keys the engine uses; see {@link Builder#maxMemoryProtectionKeys(int)}.
-   *
-   * @return the count; default 16
-   */
-  public int maxMemoryProtectionKeys() {
-    return maxMemoryProtectionKeys;
-  }
-
-  /**
-   * The most GC-heap slots live at once; see {@link Builder#totalGcHeaps(int)}.
-   *
-   * @return the count; default 1000
-   */
-  public int totalGcHeaps() {
-    return totalGcHeaps;
-  }
-
   @Override
-  OptionTable<PoolingAllocationConfig> options() {
-    return OPTIONS;
-  }
-
-  @Override
-  PoolingAllocationConfig defaultValue() {
-    return DEFAULTS;
+  public String toString() {
+    return Options.describe(this, DEFAULTS);
   }
 
   /**
    * Collects options for a {@link PoolingAllocationConfig}.
    *
-   * <p>Every setter checks its own value at once and throws {@link IllegalArgumentException}
-   * naming the option and the value; rules that relate two options are checked by {@link #build()}.
-   * Setting an option again replaces the earlier value, so that a builder from {@link
+   * <p>Setters only record values; {@link #build()} checks them all and throws {@link
+   * IllegalArgumentException} naming the first invalid option and its value. Setting an option
+   * again replaces the earlier value, so that a builder from {@link
    * PoolingAllocationConfig#toBuilder()} can be changed. {@link #build()} does not change the
    * builder, which may be reused.
    *
@@ -382,27 +245,6 @@ public final class PoolingAllocationConfig extends ConfigValue<PoolingAllocation
 
     private Builder() {}
 
-    private Builder(PoolingAllocationConfig c) {
-      maxUnusedWarmSlots = c.maxUnusedWarmSlots;
-      decommitBatchSize = c.decommitBatchSize;
-      asyncStackKeepResident = c.asyncStackKeepResident;
-      linearMemoryKeepResident = c.linearMemoryKeepResident;
-      tableKeepResident = c.tableKeepResident;
-      totalComponentInstances = c.totalComponentInstances;
-      maxComponentInstanceSize = c.maxComponentInstanceSize;
-      totalMemories = c.totalMemories;
-      totalTables = c.totalTables;
-      totalStacks = c.totalStacks;
-      totalCoreInstances = c.totalCoreInstances;
-      maxCoreInstanceSize = c.maxCoreInstanceSize;
-      maxTablesPerModule = c.maxTablesPerModule;
-      tableElements = c.tableElements;
-      maxMemoriesPerModule = c.maxMemoriesPerModule;
-      maxMemorySize = c.maxMemorySize;
-      memoryProtectionKeys = c.memoryProtectionKeys;
-      maxMemoryProtectionKeys = c.maxMemoryProtectionKeys;
-      totalGcHeaps = c.totalGcHeaps;
-    }
 
     /**
      * Sets how many unused warm slots a pool keeps for their modules before it starts reusing
@@ -430,10 +272,9 @@ public final class PoolingAllocationConfig extends ConfigValue<PoolingAllocation
      *
      * @param maxUnusedWarmSlots the count; default 100
      * @return this builder
-     * @throws IllegalArgumentException if {@code maxUnusedWarmSlots} is negative
      */
     public Builder maxUnusedWarmSlots(int maxUnusedWarmSlots) {
-      this.maxUnusedWarmSlots = requireNonNegative("maxUnusedWarmSlots", maxUnusedWarmSlots);
+      this.maxUnusedWarmSlots = maxUnusedWarmSlots;
       return this;
     }
 
@@ -454,10 +295,9 @@ public final class PoolingAllocationConfig extends ConfigValue<PoolingAllocation
      *
      * @param decommitBatchSize the number of resets per batch; default 1
      * @return this builder
-     * @throws IllegalArgumentException if {@code decommitBatchSize} is negative
      */
     public Builder decommitBatchSize(int decommitBatchSize) {
-      this.decommitBatchSize = requireNonNegative("decommitBatchSize", decommitBatchSize);
+      this.decommitBatchSize = decommitBatchSize;
       return this;
     }
 
@@ -472,11 +312,9 @@ public final class PoolingAllocationConfig extends ConfigValue<PoolingAllocation
      *
      * @param asyncStackKeepResident bytes; default 0
      * @return this builder
-     * @throws IllegalArgumentException if {@code asyncStackKeepResident} is negative
      */
     public Builder asyncStackKeepResident(long asyncStackKeepResident) {
-      this.asyncStackKeepResident =
-          requireNonNegativeBytes("asyncStackKeepResident", asyncStackKeepResident);
+      this.asyncStackKeepResident = asyncStackKeepResident;
       return this;
     }
 
@@ -499,11 +337,9 @@ public final class PoolingAllocationConfig extends ConfigValue<PoolingAllocation
      *
      * @param linearMemoryKeepResident bytes; default 0
      * @return this builder
-     * @throws IllegalArgumentException if {@code linearMemoryKeepResident} is negative
      */
     public Builder linearMemoryKeepResident(long linearMemoryKeepResident) {
-      this.linearMemoryKeepResident =
-          requireNonNegativeBytes("linearMemoryKeepResident", linearMemoryKeepResident);
+      this.linearMemoryKeepResident = linearMemoryKeepResident;
       return this;
     }
 
@@ -518,10 +354,9 @@ public final class PoolingAllocationConfig extends ConfigValue<PoolingAllocation
      *
      * @param tableKeepResident bytes; default 0
      * @return this builder
-     * @throws IllegalArgumentException if {@code tableKeepResident} is negative
      */
     public Builder tableKeepResident(long tableKeepResident) {
-      this.tableKeepResident = requireNonNegativeBytes("tableKeepResident", tableKeepResident);
+      this.tableKeepResident = tableKeepResident;
       return this;
     }
 
@@ -535,11 +370,9 @@ public final class PoolingAllocationConfig extends ConfigValue<PoolingAllocation
      *
      * @param totalComponentInstances the count; default 1000; {@code 0} forbids acquiring any
      * @return this builder
-     * @throws IllegalArgumentException if {@code totalComponentInstances} is negative
      */
     public Builder totalComponentInstances(int totalComponentInstances) {
-      this.totalComponentInstances =
-          requireNonNegative("totalComponentInstances", totalComponentInstances);
+      this.totalComponentInstances = totalComponentInstances;
       return this;
     }
 
@@ -552,11 +385,9 @@ public final class PoolingAllocationConfig extends ConfigValue<PoolingAllocation
      *
      * @param maxComponentInstanceSize bytes; default 1 MiB
      * @return this builder
-     * @throws IllegalArgumentException if {@code maxComponentInstanceSize} is negative
      */
     public Builder maxComponentInstanceSize(long maxComponentInstanceSize) {
-      this.maxComponentInstanceSize =
-          requireNonNegativeBytes("maxComponentInstanceSize", maxComponentInstanceSize);
+      this.maxComponentInstanceSize = maxComponentInstanceSize;
       return this;
     }
 
@@ -573,10 +404,9 @@ public final class PoolingAllocationConfig extends ConfigValue<PoolingAllocation
      *
      * @param totalMemories the count; default 1000; {@code 0} admits only modules without memory
      * @return this builder
-     * @throws IllegalArgumentException if {@code totalMemories} is negative
      */
     public Builder totalMemories(int totalMemories) {
-      this.totalMemories = requireNonNegative("totalMemories", totalMemories);
+      this.totalMemories = totalMemories;
       return this;
     }
 
@@ -590,10 +420,9 @@ public final class PoolingAllocationConfig extends ConfigValue<PoolingAllocation
      *
      * @param totalTables the count; default 1000; {@code 0} admits only modules without tables
      * @return this builder
-     * @throws IllegalArgumentException if {@code totalTables} is negative
      */
     public Builder totalTables(int totalTables) {
-      this.totalTables = requireNonNegative("totalTables", totalTables);
+      this.totalTables = totalTables;
       return this;
     }
 
@@ -608,10 +437,9 @@ public final class PoolingAllocationConfig extends ConfigValue<PoolingAllocation
      *
      * @param totalStacks the count; default 1000
      * @return this builder
-     * @throws IllegalArgumentException if {@code totalStacks} is negative
      */
     public Builder totalStacks(int totalStacks) {
-      this.totalStacks = requireNonNegative("totalStacks", totalStacks);
+      this.totalStacks = totalStacks;
       return this;
     }
 
@@ -625,10 +453,9 @@ public final class PoolingAllocationConfig extends ConfigValue<PoolingAllocation
      *
      * @param totalCoreInstances the count; default 1000; {@code 0} forbids every instantiation
      * @return this builder
-     * @throws IllegalArgumentException if {@code totalCoreInstances} is negative
      */
     public Builder totalCoreInstances(int totalCoreInstances) {
-      this.totalCoreInstances = requireNonNegative("totalCoreInstances", totalCoreInstances);
+      this.totalCoreInstances = totalCoreInstances;
       return this;
     }
 
@@ -645,11 +472,9 @@ public final class PoolingAllocationConfig extends ConfigValue<PoolingAllocation
      *
      * @param maxCoreInstanceSize bytes; default 1 MiB
      * @return this builder
-     * @throws IllegalArgumentException if {@code maxCoreInstanceSize} is negative
      */
     public Builder maxCoreInstanceSize(long maxCoreInstanceSize) {
-      this.maxCoreInstanceSize =
-          requireNonNegativeBytes("maxCoreInstanceSize", maxCoreInstanceSize);
+      this.maxCoreInstanceSize = maxCoreInstanceSize;
       return this;
     }
 
@@ -662,10 +487,9 @@ public final class PoolingAllocationConfig extends ConfigValue<PoolingAllocation
      * @param maxTablesPerModule the count; default 1; {@code 0} admits only modules without
      *     defined tables
      * @return this builder
-     * @throws IllegalArgumentException if {@code maxTablesPerModule} is negative
      */
     public Builder maxTablesPerModule(int maxTablesPerModule) {
-      this.maxTablesPerModule = requireNonNegative("maxTablesPerModule", maxTablesPerModule);
+      this.maxTablesPerModule = maxTablesPerModule;
       return this;
     }
 
@@ -679,10 +503,9 @@ public final class PoolingAllocationConfig extends ConfigValue<PoolingAllocation
      *
      * @param tableElements elements; default 20000
      * @return this builder
-     * @throws IllegalArgumentException if {@code tableElements} is negative
      */
     public Builder tableElements(int tableElements) {
-      this.tableElements = requireNonNegative("tableElements", tableElements);
+      this.tableElements = tableElements;
       return this;
     }
 
@@ -695,10 +518,9 @@ public final class PoolingAllocationConfig extends ConfigValue<PoolingAllocation
      * @param maxMemoriesPerModule the count; default 1; {@code 0} admits only modules without
      *     defined memories
      * @return this builder
-     * @throws IllegalArgumentException if {@code maxMemoriesPerModule} is negative
      */
     public Builder maxMemoriesPerModule(int maxMemoriesPerModule) {
-      this.maxMemoriesPerModule = requireNonNegative("maxMemoriesPerModule", maxMemoriesPerModule);
+      this.maxMemoriesPerModule = maxMemoriesPerModule;
       return this;
     }
 
@@ -718,10 +540,9 @@ public final class PoolingAllocationConfig extends ConfigValue<PoolingAllocation
      *
      * @param maxMemorySize bytes; default 4 GiB
      * @return this builder
-     * @throws IllegalArgumentException if {@code maxMemorySize} is negative
      */
     public Builder maxMemorySize(long maxMemorySize) {
-      this.maxMemorySize = requireNonNegativeBytes("maxMemorySize", maxMemorySize);
+      this.maxMemorySize = maxMemorySize;
       return this;
     }
 
@@ -741,10 +562,9 @@ public final class PoolingAllocationConfig extends ConfigValue<PoolingAllocation
      *
      * @param memoryProtectionKeys the mode; default {@link MemoryProtectionKeys#DISABLE}
      * @return this builder
-     * @throws NullPointerException if {@code memoryProtectionKeys} is {@code null}
      */
     public Builder memoryProtectionKeys(MemoryProtectionKeys memoryProtectionKeys) {
-      this.memoryProtectionKeys = Objects.requireNonNull(memoryProtectionKeys, "memoryProtectionKeys");
+      this.memoryProtectionKeys = memoryProtectionKeys;
       return this;
     }
 
@@ -759,11 +579,9 @@ public final class PoolingAllocationConfig extends ConfigValue<PoolingAllocation
      *
      * @param maxMemoryProtectionKeys the count; default 16
      * @return this builder
-     * @throws IllegalArgumentException if {@code maxMemoryProtectionKeys} is not positive
      */
     public Builder maxMemoryProtectionKeys(int maxMemoryProtectionKeys) {
-      this.maxMemoryProtectionKeys =
-          requirePositive("maxMemoryProtectionKeys", maxMemoryProtectionKeys);
+      this.maxMemoryProtectionKeys = maxMemoryProtectionKeys;
       return this;
     }
 
@@ -777,37 +595,42 @@ public final class PoolingAllocationConfig extends ConfigValue<PoolingAllocation
      *
      * @param totalGcHeaps the count; default 1000
      * @return this builder
-     * @throws IllegalArgumentException if {@code totalGcHeaps} is negative
      */
     public Builder totalGcHeaps(int totalGcHeaps) {
-      this.totalGcHeaps = requireNonNegative("totalGcHeaps", totalGcHeaps);
+      this.totalGcHeaps = totalGcHeaps;
       return this;
     }
 
     /**
-     * Checks the rules that relate options and creates the configuration. The builder is left
-     * unchanged.
-     *
-     * <p>The table pool, {@code totalTables * tableElements * 8} bytes, must be representable in
-     * a {@code long}.
+     * Checks every option and creates the configuration; see the {@linkplain
+     * PoolingAllocationConfig#PoolingAllocationConfig canonical constructor} for the rules. The
+     * builder is left unchanged.
      *
      * @return the configuration
-     * @throws IllegalArgumentException {@code "totalTables must be at most N when tableElements
-     *     is M (was T)"} if the table pool's size overflows
+     * @throws IllegalArgumentException naming the first invalid option and its value
+     * @throws NullPointerException if {@code memoryProtectionKeys} is {@code null}
      */
     public PoolingAllocationConfig build() {
-      long slotBytes = TABLE_ELEMENT_BYTES * tableElements;
-      if (slotBytes > 0 && totalTables > Long.MAX_VALUE / slotBytes) {
-        throw new IllegalArgumentException(
-            "totalTables must be at most "
-                + Long.MAX_VALUE / slotBytes
-                + " when tableElements is "
-                + tableElements
-                + " (was "
-                + totalTables
-                + ")");
-      }
-      return new PoolingAllocationConfig(this);
+      return new PoolingAllocationConfig(
+          maxUnusedWarmSlots,
+          decommitBatchSize,
+          asyncStackKeepResident,
+          linearMemoryKeepResident,
+          tableKeepResident,
+          totalComponentInstances,
+          maxComponentInstanceSize,
+          totalMemories,
+          totalTables,
+          totalStacks,
+          totalCoreInstances,
+          maxCoreInstanceSize,
+          maxTablesPerModule,
+          tableElements,
+          maxMemoriesPerModule,
+          maxMemorySize,
+          memoryProtectionKeys,
+          maxMemoryProtectionKeys,
+          totalGcHeaps);
     }
   }
 }

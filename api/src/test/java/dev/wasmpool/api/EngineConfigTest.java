@@ -75,38 +75,59 @@ class EngineConfigTest {
     assertEquals("EngineConfig{allocationStrategy=onDemand(), memoryReservation=0B}", config.toString());
   }
 
+  @Test
+  void canonicalConstructor_checksAndNormalizesLikeTheBuilder() {
+    EngineConfig direct =
+        new EngineConfig(AllocationStrategy.onDemand(), 1L << 20, 0, false, true, "Portable");
+    assertEquals(
+        EngineConfig.builder()
+            .allocationStrategy(AllocationStrategy.onDemand())
+            .memoryReservation(1L << 20)
+            .memoryGuardSize(0)
+            .guardBeforeLinearMemory(false)
+            .backend("portable")
+            .build(),
+        direct);
+    assertEquals("portable", direct.backend());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new EngineConfig(AllocationStrategy.onDemand(), -2, 0, true, true, "auto"));
+    assertEquals("memoryReservation must not be negative (was -2B)", e.getMessage());
+  }
+
   /* ---- setters ---- */
 
   @Test
   void memoryReservation_negative_throws() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> EngineConfig.builder().memoryReservation(-1));
+        assertThrows(IllegalArgumentException.class, () -> EngineConfig.builder().memoryReservation(-1).build());
     assertEquals("memoryReservation must not be negative (was -1B)", e.getMessage());
   }
 
   @Test
   void memoryGuardSize_negative_throws() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> EngineConfig.builder().memoryGuardSize(-5));
+        assertThrows(IllegalArgumentException.class, () -> EngineConfig.builder().memoryGuardSize(-5).build());
     assertEquals("memoryGuardSize must not be negative (was -5B)", e.getMessage());
   }
 
   @Test
   void allocationStrategy_null_throws() {
-    assertThrows(NullPointerException.class, () -> EngineConfig.builder().allocationStrategy(null));
+    assertThrows(NullPointerException.class, () -> EngineConfig.builder().allocationStrategy(null).build());
     assertThrows(NullPointerException.class, () -> AllocationStrategy.pooling(null));
   }
 
   @Test
   void backend_blankOrPadded_throws() {
     IllegalArgumentException blank =
-        assertThrows(IllegalArgumentException.class, () -> EngineConfig.builder().backend(" "));
+        assertThrows(IllegalArgumentException.class, () -> EngineConfig.builder().backend(" ").build());
     assertEquals(
         "backend must be a provider name or \"auto\" without surrounding white space (was \" \")",
         blank.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> EngineConfig.builder().backend("linux "));
-    assertThrows(IllegalArgumentException.class, () -> EngineConfig.builder().backend(""));
-    assertThrows(NullPointerException.class, () -> EngineConfig.builder().backend(null));
+    assertThrows(IllegalArgumentException.class, () -> EngineConfig.builder().backend("linux ").build());
+    assertThrows(IllegalArgumentException.class, () -> EngineConfig.builder().backend("").build());
+    assertThrows(NullPointerException.class, () -> EngineConfig.builder().backend(null).build());
   }
 
   @Test

@@ -96,19 +96,20 @@ class PoolingAllocationConfigTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("numericOptions")
-  void setter_negative_throwsNamingOptionAndValue(NumericOption option) {
+  void build_negative_throwsNamingOptionAndValue(NumericOption option) {
     PoolingAllocationConfig.Builder builder = PoolingAllocationConfig.builder();
-    IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> option.setter().accept(builder, -1L));
+    option.setter().accept(builder, -1L);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, builder::build);
     String constraint =
         option.name().equals("maxMemoryProtectionKeys") ? "must be positive" : "must not be negative";
     assertEquals(
         option.name() + " " + constraint + " (was -1" + (option.bytes() ? "B" : "") + ")",
         e.getMessage());
+    option.setter().accept(builder, option.defaultValue());
     assertEquals(
-        option.defaultValue(),
-        option.getter().apply(builder.build()),
-        "a rejected value leaves the builder unchanged");
+        PoolingAllocationConfig.defaults(),
+        builder.build(),
+        "a failed build leaves the builder usable");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -130,8 +131,8 @@ class PoolingAllocationConfigTest {
   void setter_zero_isAcceptedExceptForProtectionKeyCount(NumericOption option) {
     PoolingAllocationConfig.Builder builder = PoolingAllocationConfig.builder();
     if (option.name().equals("maxMemoryProtectionKeys")) {
-      IllegalArgumentException e =
-          assertThrows(IllegalArgumentException.class, () -> option.setter().accept(builder, 0L));
+      option.setter().accept(builder, 0L);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, builder::build);
       assertEquals("maxMemoryProtectionKeys must be positive (was 0)", e.getMessage());
     } else {
       option.setter().accept(builder, 0L);
@@ -144,7 +145,7 @@ class PoolingAllocationConfigTest {
     NullPointerException e =
         assertThrows(
             NullPointerException.class,
-            () -> PoolingAllocationConfig.builder().memoryProtectionKeys(null));
+            () -> PoolingAllocationConfig.builder().memoryProtectionKeys(null).build());
     assertEquals("memoryProtectionKeys", e.getMessage());
   }
 
