@@ -24,10 +24,11 @@ import kotlin.contracts.contract
  * }
  * ```
  *
- * Every assignment is passed straight to [EngineConfig.Builder], which checks it at once and throws
- * its own [IllegalArgumentException] naming the option and the value; the rules that relate options
- * (a pool's `maxMemorySize` against `memoryReservation`) are checked when the block has run, by
- * [EngineConfig.Builder.build]. The result is the same immutable object the Java builder makes
+ * Every assignment is passed straight to [EngineConfig.Builder]; when the block has run,
+ * [EngineConfig.Builder.build] checks every value and the rules that relate options (a pool's
+ * `maxMemorySize` against `memoryReservation`) and throws its own [IllegalArgumentException] naming
+ * the option and the value. Only [EngineConfigScope.backend] is checked at assignment, because
+ * reading it back gives the normalized name. The result is the same immutable object the Java builder makes
  * from the same calls, equal to it by [EngineConfig.equals].
  *
  * @param base the configuration whose values the block starts from
@@ -66,8 +67,8 @@ fun EngineConfig.copy(block: EngineConfigScope.() -> Unit): EngineConfig {
  *
  * Each property starts at the base configuration's value and can be read back, so
  * `memoryGuardSize *= 2` works. Setting a property calls the [EngineConfig.Builder] method of the
- * same name, which validates the value before the property changes. Defaults, units and the
- * meaning of each option are documented on that method.
+ * same name; values are checked when the block has run. Defaults, units and the meaning of each
+ * option are documented on that method.
  *
  * Not thread-safe: use a scope only inside its block.
  */
@@ -134,9 +135,11 @@ class EngineConfigScope internal constructor(base: EngineConfig) {
      */
     var backend: String = base.backend()
         set(value) {
-            builder.backend(value)
-            // The name as the builder normalizes it, read from a fresh builder whose defaults always build.
-            field = EngineConfig.builder().backend(value).build().backend()
+            // Checked and normalized by a fresh builder, whose defaults always build, before anything
+            // changes: a rejected name leaves the scope as it was.
+            val normalized = EngineConfig.builder().backend(value).build().backend()
+            builder.backend(normalized)
+            field = normalized
         }
 
     /**

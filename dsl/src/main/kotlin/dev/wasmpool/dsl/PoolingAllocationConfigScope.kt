@@ -19,9 +19,9 @@ import kotlin.contracts.contract
  * ```
  *
  * Inside [engineConfig], use [EngineConfigScope.pooling] instead, which also selects the pooling
- * strategy. Every assignment is passed straight to [PoolingAllocationConfig.Builder], which checks
- * it at once and throws its own [IllegalArgumentException]; rules that relate options are checked
- * by [PoolingAllocationConfig.Builder.build] when the block has run.
+ * strategy. Every assignment is passed straight to [PoolingAllocationConfig.Builder]; when the
+ * block has run, [PoolingAllocationConfig.Builder.build] checks every value and the rules that
+ * relate options, and throws its own [IllegalArgumentException] naming the option and the value.
  *
  * @param base the configuration whose values the block starts from
  * @param block sets the options that differ from [base]
@@ -58,9 +58,9 @@ fun PoolingAllocationConfig.copy(block: PoolingAllocationConfigScope.() -> Unit)
  * [PoolingAllocationConfig] option.
  *
  * Each property starts at the base configuration's value and can be read back. Setting one calls
- * the [PoolingAllocationConfig.Builder] method of the same name, which validates the value before
- * the property changes; that method documents the option's unit, default, edge values and the
- * errors it leads to. Sizes are byte counts: write them with the units in this package
+ * the [PoolingAllocationConfig.Builder] method of the same name; values are checked when the
+ * block has run. That method documents the option's unit, default, edge values and the errors it
+ * leads to. Sizes are byte counts: write them with the units in this package
  * (`128.MiB`, `17.pages`).
  *
  * Not thread-safe: use a scope only inside its block.

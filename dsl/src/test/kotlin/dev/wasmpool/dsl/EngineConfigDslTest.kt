@@ -197,14 +197,14 @@ class EngineConfigDslTest {
 
     @Test
     fun invalidBackend_throwsTheBuildersMessage_andKeepsTheOldValue() {
-        val javaError = assertThrows(IllegalArgumentException::class.java) { EngineConfig.builder().backend(" linux") }
+        val javaError = assertThrows(IllegalArgumentException::class.java) { EngineConfig.builder().backend(" linux").build() }
         engineConfig {
             backend = "portable"
             val dslError = assertThrows(IllegalArgumentException::class.java) { backend = " linux" }
             assertEquals(javaError.message, dslError.message)
             assertTrue(dslError.message!!.startsWith("backend must be a provider name")) { dslError.message }
             assertEquals("portable", backend)
-        }
+        }.also { assertEquals("portable", it.backend(), "the rejected name never reached the builder") }
     }
 
     @Test

@@ -153,17 +153,18 @@ class PoolingAllocationConfigDslTest {
     }
 
     @Test
-    fun invalidValue_throwsTheBuildersMessage_andKeepsTheOldValue() {
+    fun invalidValue_throwsTheBuildersMessage_whenTheBlockHasRun() {
         val javaError = assertThrows(IllegalArgumentException::class.java) {
-            PoolingAllocationConfig.builder().totalMemories(-1)
+            PoolingAllocationConfig.builder().totalMemories(-1).build()
         }
-        poolingAllocationConfig {
-            totalMemories = 5
-            val dslError = assertThrows(IllegalArgumentException::class.java) { totalMemories = -1 }
-            assertEquals("totalMemories must not be negative (was -1)", dslError.message)
-            assertEquals(javaError.message, dslError.message)
-            assertEquals(5, totalMemories)
+        val dslError = assertThrows(IllegalArgumentException::class.java) {
+            poolingAllocationConfig {
+                totalMemories = -1
+                assertEquals(-1, totalMemories, "stored as given until the block has run")
+            }
         }
+        assertEquals("totalMemories must not be negative (was -1)", dslError.message)
+        assertEquals(javaError.message, dslError.message)
     }
 
     @Test

@@ -8,37 +8,31 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A linear memory of an {@link Allocation}: a slot (pooled or on-demand) seen through views that
- * die with the allocation's arenas: a local view confined to the thread that made the allocation,
- * and a shared view made on first demand (see {@link Lifetime}).
+ * A linear memory of an {@link Allocation}: a slot (pooled or on-demand) seen through views of its
+ * current size, remade when it grows.
  *
  * <p>Concurrency: {@link #grow} and the allocation's close synchronise on the {@link Lifetime}, so
  * a growth never touches a slot that was already handed back. {@code sharedView} is written before
  * {@code pages} (volatile), under that monitor. {@code localView} is read and written by the
  * owner thread only, which makes a new one when {@code pages} says the memory grew.
  */
-final class AllocatedMemory implements LinearMemory {
+final class AllocatedMemory extends AllocatedRegion<MemoryGrant> implements LinearMemory {
 
-  private final Lifetime life;
-  private final int index;
-  private final MemoryGrant grant;
   private volatile long pages;
 
   /** The owner's view, confined to it; only the owner reads or writes this field. */
   private MemorySegment localView;
 
-  /** The view any thread may use, from the shared arena. */
-  private final SharedView sharedView;
-
   /** Made by the owner thread (the one allocating). */
   AllocatedMemory(Lifetime life, int index, MemoryGrant grant) {
-    assert life.isOwner() : "the local view is made on the allocating thread";
-    this.life = life;
-    this.index = index;
-    this.grant = grant;
+    super(life, index, grant);
     this.pages = grant.initialPages();
-    this.sharedView = new SharedView(life, () -> view(life.shared(), grant.slot(), pages));
     this.localView = view(life.confined, grant.slot(), grant.initialPages());
+  }
+
+  @Override
+  MemorySegment view(Arena arena) {
+    return view(arena, grant.slot(), pages);
   }
 
   private static MemorySegment view(Arena arena, ImageSlot slot, long pages) {
@@ -47,19 +41,9 @@ final class AllocatedMemory implements LinearMemory {
         slot.reservation().segment(), slot.base(), pages * MemoryType.PAGE_SIZE, arena);
   }
 
-  MemoryGrant grant() {
-    return grant;
-  }
-
-  @Override
-  public int index() {
-    return index;
-  }
-
   @Override
   public MemorySegment segment() {
-    life.ensureOpen();
-    return sharedView.get();
+    return sharedSegment();
   }
 
   @Override
@@ -109,7 +93,7 @@ final class AllocatedMemory implements LinearMemory {
         // The slot is now unknown and will be erased before reuse; this memory keeps its size.
         return -1;
       }
-      sharedView.replace(() -> view(life.shared(), grant.slot(), grown));
+      remakeSharedView(arena -> view(arena, grant.slot(), grown));
       if (life.isOwner()) {
         localView = view(life.confined, grant.slot(), grown);
       }
@@ -125,6 +109,6 @@ final class AllocatedMemory implements LinearMemory {
 
   @Override
   public String toString() {
-    return "LinearMemory[index=" + index + ", pages=" + pages + ", maximumPages=" + grant.maximumPages() + "]";
+    return "LinearMemory[index=" + index() + ", pages=" + pages + ", maximumPages=" + grant.maximumPages() + "]";
   }
 }

@@ -6,30 +6,22 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A table of an {@link Allocation}: zeroed storage seen through views that die with the
- * allocation's arenas: a local view confined to the thread that made the allocation, and a shared
- * view made on first demand (see {@link Lifetime}).
+ * A table of an {@link Allocation}: zeroed storage of a table slot, seen through views of its
+ * maximum size, so that they never change.
  */
-final class AllocatedTable implements TableSlot {
-
-  private final Lifetime life;
-  private final int index;
-  private final TableGrant grant;
+final class AllocatedTable extends AllocatedRegion<TableGrant> implements TableSlot {
 
   /** The owner's view, confined to it. */
   private final MemorySegment localView;
 
-  /** The view any thread may use. */
-  private final SharedView sharedView;
-
-  /** Made by the owner thread (the one allocating). */
   AllocatedTable(Lifetime life, int index, TableGrant grant) {
-    assert life.isOwner() : "the local view is made on the allocating thread";
-    this.life = life;
-    this.index = index;
-    this.grant = grant;
+    super(life, index, grant);
     this.localView = view(grant, life.confined);
-    this.sharedView = new SharedView(life, () -> view(grant, life.shared()));
+  }
+
+  @Override
+  MemorySegment view(Arena arena) {
+    return view(grant, arena);
   }
 
   private static MemorySegment view(TableGrant grant, Arena arena) {
@@ -40,29 +32,14 @@ final class AllocatedTable implements TableSlot {
         arena);
   }
 
-  TableGrant grant() {
-    return grant;
-  }
-
-  @Override
-  public int index() {
-    return index;
-  }
-
   @Override
   public long initialElements() {
     return grant.initialElements();
   }
 
   @Override
-  public long maximumElements() {
-    return grant.maximumElements();
-  }
-
-  @Override
   public MemorySegment elements() {
-    life.ensureOpen();
-    return sharedView.get();
+    return sharedSegment();
   }
 
   @Override
@@ -72,7 +49,12 @@ final class AllocatedTable implements TableSlot {
   }
 
   @Override
+  public long maximumElements() {
+    return grant.maximumElements();
+  }
+
+  @Override
   public String toString() {
-    return "TableSlot[index=" + index + ", maximumElements=" + grant.maximumElements() + "]";
+    return "TableSlot[index=" + index() + ", maximumElements=" + grant.maximumElements() + "]";
   }
 }

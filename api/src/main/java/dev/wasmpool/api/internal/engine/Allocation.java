@@ -88,11 +88,6 @@ final class Allocation implements InstanceAllocation {
     return tableList;
   }
 
-  @Override
-  public boolean isClosed() {
-    return life.isClosed();
-  }
-
   /**
    * Closes the arenas (every handle dies), then resets and returns the slots; or, when the owner's
    * local views cannot be closed from this thread, hands the allocation to the engine as an orphan.
@@ -108,6 +103,12 @@ final class Allocation implements InstanceAllocation {
       case ALREADY_CLOSED -> {}
     }
     engine.retireOrphans();
+  }
+
+
+  @Override
+  public boolean isClosed() {
+    return life.isClosed();
   }
 
   /**

@@ -80,12 +80,14 @@ final class EngineImpl implements Engine {
     LOG.log(System.Logger.Level.DEBUG, "wasmpool engine configuration: {0}", config);
   }
 
-  InstanceAllocator allocator() {
-    return allocator;
+  @Override
+  public String backendName() {
+    return backend.name();
   }
 
-  Backend backend() {
-    return backend;
+  @Override
+  public EngineConfig config() {
+    return config;
   }
 
   private void ensureOpen() {
@@ -298,33 +300,12 @@ final class EngineImpl implements Engine {
   public ResourcePermit acquire(AccountedResource resource) {
     Objects.requireNonNull(resource, "resource");
     ensureOpen();
-    CountLimit limit = allocator.limits().of(resource);
-    limit.acquire();
-    return new Permit(resource, limit);
+    return new Permit(resource, allocator.limits().of(resource));
   }
 
   @Override
   public PoolMetrics metrics() {
     return allocator.metrics();
-  }
-
-  @Override
-  public String backendName() {
-    return backend.name();
-  }
-
-  @Override
-  public EngineConfig config() {
-    return config;
-  }
-
-  /**
-   * Number of allocations not closed yet.
-   *
-   * @return the count
-   */
-  int liveAllocations() {
-    return live.size();
   }
 
   @Override
@@ -382,5 +363,19 @@ final class EngineImpl implements Engine {
   @Override
   public String toString() {
     return "Engine[backend=" + backend.name() + ", " + config.allocationStrategy() + (closed ? ", closed" : "") + "]";
+  }
+
+  /** The allocator, for tests. */
+  InstanceAllocator allocator() {
+    return allocator;
+  }
+
+  /**
+   * Number of allocations not closed yet.
+   *
+   * @return the count
+   */
+  int liveAllocations() {
+    return live.size();
   }
 }

@@ -127,19 +127,7 @@ final class OnDemandAllocator implements InstanceAllocator {
 
   @Override
   public PoolMetrics metrics() {
-    return new PoolMetrics(
-        limits.coreInstances().live(),
-        limits.componentInstances().live(),
-        liveMemories.get(),
-        liveTables.get(),
-        limits.stacks().live(),
-        limits.gcHeaps().live(),
-        0,
-        0,
-        0,
-        0,
-        0,
-        0);
+    return limits.metrics(liveMemories.get(), liveTables.get(), 0, 0, 0, 0);
   }
 
   @Override

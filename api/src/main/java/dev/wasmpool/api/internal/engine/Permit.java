@@ -5,16 +5,25 @@ import dev.wasmpool.api.ResourcePermit;
 import dev.wasmpool.api.internal.limits.CountLimit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** One unit of an accounted resource; gives it back once. Thread-safe. */
+/**
+ * One unit of an accounted resource, taken when the permit is made and given back once, on the
+ * first close. Thread-safe.
+ */
 final class Permit implements ResourcePermit {
 
   private final AccountedResource resource;
   private final CountLimit limit;
   private final AtomicBoolean closed = new AtomicBoolean();
 
+  /**
+   * Takes one unit from {@code limit}.
+   *
+   * @throws dev.wasmpool.api.PoolExhaustedException if the limit is reached
+   */
   Permit(AccountedResource resource, CountLimit limit) {
     this.resource = resource;
     this.limit = limit;
+    limit.acquire();
   }
 
   @Override

@@ -67,18 +67,13 @@ final class PoolingAllocator implements InstanceAllocator {
   }
 
   @Override
-  public InstanceLimits limits() {
-    return limits;
+  public int stripeCount() {
+    return memories.stripeCount();
   }
 
   @Override
   public int nextStripe() {
     return memories.nextStripe();
-  }
-
-  @Override
-  public int stripeCount() {
-    return memories.stripeCount();
   }
 
   @Override
@@ -139,20 +134,19 @@ final class PoolingAllocator implements InstanceAllocator {
   }
 
   @Override
+  public InstanceLimits limits() {
+    return limits;
+  }
+
+  @Override
   public PoolMetrics metrics() {
-    return new PoolMetrics(
-        limits.coreInstances().live(),
-        limits.componentInstances().live(),
+    return limits.metrics(
         memories.liveMemories(),
         tables.liveTables(),
-        limits.stacks().live(),
-        limits.gcHeaps().live(),
         memories.unusedWarmSlots(),
         tables.unusedWarmSlots(),
-        0,
         memories.unusedBytesResident(),
-        tables.unusedBytesResident(),
-        0);
+        tables.unusedBytesResident());
   }
 
   /**
@@ -162,15 +156,6 @@ final class PoolingAllocator implements InstanceAllocator {
    */
   MemoryPool memoryPool() {
     return memories;
-  }
-
-  /**
-   * The table pool, for tests.
-   *
-   * @return the pool
-   */
-  TablePool tablePool() {
-    return tables;
   }
 
   /**

@@ -25,14 +25,6 @@ final class RegisteredModule implements PooledModule {
     this.images = images;
   }
 
-  long id() {
-    return id;
-  }
-
-  ModuleImages images() {
-    return images;
-  }
-
   @Override
   public ModuleDescriptor descriptor() {
     return descriptor;
@@ -61,5 +53,9 @@ final class RegisteredModule implements PooledModule {
   @Override
   public String toString() {
     return "PooledModule[" + descriptor.name() + ", id=" + id + (images.isClosed() ? ", closed" : "") + "]";
+  }
+
+  ModuleImages images() {
+    return images;
   }
 }

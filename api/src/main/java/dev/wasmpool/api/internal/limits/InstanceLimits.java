@@ -1,6 +1,7 @@
 package dev.wasmpool.api.internal.limits;
 
 import dev.wasmpool.api.AccountedResource;
+import dev.wasmpool.api.PoolMetrics;
 import dev.wasmpool.api.PoolingAllocationConfig;
 
 /**
@@ -55,5 +56,39 @@ public record InstanceLimits(
       case STACK -> stacks;
       case GC_HEAP -> gcHeaps;
     };
+  }
+
+  /**
+   * A metrics snapshot: these limits' live counts plus what the memory and table pools report.
+   * Accounted stacks carry no memory, so none is ever warm or resident.
+   *
+   * @param memories live linear memories
+   * @param tables live tables
+   * @param unusedWarmMemories memory slots free but warm
+   * @param unusedWarmTables table slots free but warm
+   * @param unusedMemoryBytesResident bytes resident in free memory slots
+   * @param unusedTableBytesResident bytes resident in free table slots
+   * @return the snapshot
+   */
+  public PoolMetrics metrics(
+      int memories,
+      int tables,
+      int unusedWarmMemories,
+      int unusedWarmTables,
+      long unusedMemoryBytesResident,
+      long unusedTableBytesResident) {
+    return new PoolMetrics(
+        coreInstances.live(),
+        componentInstances.live(),
+        memories,
+        tables,
+        stacks.live(),
+        gcHeaps.live(),
+        unusedWarmMemories,
+        unusedWarmTables,
+        0,
+        unusedMemoryBytesResident,
+        unusedTableBytesResident,
+        0);
   }
 }

@@ -75,18 +75,31 @@ class PoolingEngineTest {
     return engine.register(module);
   }
 
+  /** Starts {@link #engine} on {@link EngineFixture#smallPool()} and allocates one instance of {@code module}. */
+  private InstanceAllocation allocateInSmallPool(ModuleDescriptor module) {
+    return registerInSmallPool(module).allocate();
+  }
+
+  /** Two allocations left open by {@link #allocateTwoThenExhausted}, and the metrics after it. */
+  private record Exhausted(InstanceAllocation first, InstanceAllocation second, PoolMetrics metrics) {}
+
   /**
    * Allocates twice from {@code module}, then checks that a third allocation fails on a limit of 2
    * for {@code kind}.
    *
-   * @return the two allocations, still open
+   * @return the two allocations, still open, and the engine's metrics after the failure
    */
-  private static List<InstanceAllocation> allocateTwoThenExhausted(PooledModule module, String kind) {
-    List<InstanceAllocation> held = List.of(module.allocate(), module.allocate());
+  private Exhausted allocateTwoThenExhausted(PooledModule module, String kind) {
+    InstanceAllocation first = module.allocate();
+    InstanceAllocation second = module.allocate();
     PoolExhaustedException e = assertThrows(PoolExhaustedException.class, module::allocate);
     assertEquals("maximum concurrent limit of 2 for " + kind + " reached", e.getMessage());
     assertEquals(kind, e.kind());
-    return held;
+    return new Exhausted(first, second, engine.metrics());
+  }
+
+  private static LinearMemory firstMemory(InstanceAllocation allocation) {
+    return allocation.memories().get(0);
   }
 
   private FakeReservation slab() {
@@ -99,7 +112,7 @@ class PoolingEngineTest {
   void allocate_memoryAndTable_viewsSizedZeroAndBounded() {
     PooledModule module = registerInSmallPool(withMemoryAndTable("m", 2, 3));
     try (InstanceAllocation a = module.allocate()) {
-      LinearMemory memory = a.memories().get(0);
+      LinearMemory memory = firstMemory(a);
       assertEquals(2, memory.pages());
       assertEquals(10, memory.maximumPages());
       assertEquals(2 * PAGE, memory.segment().byteSize());
@@ -134,12 +147,10 @@ class PoolingEngineTest {
   void coreInstances_exhausted_thenRoomAfterClose() {
     engine = engine(backend, smallPool().totalCoreInstances(2).build());
     PooledModule module = engine.register(Modules.empty("e"));
-    List<InstanceAllocation> held = allocateTwoThenExhausted(module, "core instances");
-    InstanceAllocation a = held.get(0);
-    InstanceAllocation b = held.get(1);
-    a.close();
+    Exhausted held = allocateTwoThenExhausted(module, "core instances");
+    held.first().close();
     module.allocate().close();
-    b.close();
+    held.second().close();
     assertEquals(0, engine.metrics().coreInstances());
   }
 
@@ -147,31 +158,27 @@ class PoolingEngineTest {
   void memories_exhausted_namesTheStripe_andGivesTheInstanceBack() {
     engine = engine(backend, smallPool().totalMemories(2).build());
     PooledModule module = engine.register(withMemory("m", 1, -1));
-    List<InstanceAllocation> held = allocateTwoThenExhausted(module, "memory stripe 0");
-    InstanceAllocation a = held.get(0);
-    InstanceAllocation b = held.get(1);
-    PoolMetrics m = engine.metrics();
+    Exhausted held = allocateTwoThenExhausted(module, "memory stripe 0");
+    PoolMetrics m = held.metrics();
     assertEquals(2, m.coreInstances());
     assertEquals(2, m.memories());
-    b.close();
+    held.second().close();
     module.allocate().close();
-    a.close();
+    held.first().close();
   }
 
   @Test
   void tables_exhausted_givesTheMemoryBack() {
     engine = engine(backend, smallPool().totalTables(2).build());
     PooledModule module = engine.register(withMemoryAndTable("m", 1, 1));
-    List<InstanceAllocation> held = allocateTwoThenExhausted(module, "tables");
-    InstanceAllocation a = held.get(0);
-    InstanceAllocation b = held.get(1);
-    PoolMetrics m = engine.metrics();
+    Exhausted held = allocateTwoThenExhausted(module, "tables");
+    PoolMetrics m = held.metrics();
     assertEquals(2, m.memories());
     assertEquals(2, m.tables());
     assertEquals(2, m.coreInstances());
     assertEquals(1, m.unusedWarmMemories(), "the failed instance's memory went back");
-    a.close();
-    b.close();
+    held.first().close();
+    held.second().close();
   }
 
   @Test
@@ -216,9 +223,9 @@ class PoolingEngineTest {
       List<InstanceAllocation> live = new ArrayList<>();
       for (int i = 0; i < capacity; i++) {
         InstanceAllocation a = module.allocate();
-        assertAllZero(a.memories().get(0).segment());
+        assertAllZero(firstMemory(a).segment());
         assertAllZero(a.tables().get(0).elements());
-        a.memories().get(0).segment().fill((byte) 0x5A);
+        firstMemory(a).segment().fill((byte) 0x5A);
         a.tables().get(0).elements().fill((byte) 0x5A);
         live.add(a);
       }
@@ -242,7 +249,7 @@ class PoolingEngineTest {
     engine = engine(backend, smallPool().totalMemories(1).maxUnusedWarmSlots(0).build());
     PooledModule module = engine.register(withMemory("m", 2, -1));
     InstanceAllocation a = module.allocate();
-    LinearMemory memory = a.memories().get(0);
+    LinearMemory memory = firstMemory(a);
     assertEquals(2, memory.grow(3));
     memory.segment().fill((byte) 0xAA);
     ImageSlot slot = imageSlotOf(engine, a, 0);
@@ -255,7 +262,7 @@ class PoolingEngineTest {
     try (InstanceAllocation b = module.allocate()) {
       assertEquals(ImageSlot.State.PREVIOUSLY_USED, slot.state());
       assertTrue(backend.calls().contains("reset(0x10000, 0x50000, keep=0x0)"), backend.calls().toString());
-      LinearMemory next = b.memories().get(0);
+      LinearMemory next = firstMemory(b);
       assertAllZero(next.segment());
       assertEquals(2, next.grow(3));
       assertAllZero(next.segment());
@@ -273,8 +280,8 @@ class PoolingEngineTest {
     assertEquals(0, m.coreInstances());
     assertEquals(0, m.memories());
     try (InstanceAllocation a = module.allocate()) {
-      assertEquals("hello", text(a.memories().get(0).segment(), 5));
-      assertTrue(a.memories().get(0).imageInPlace());
+      assertEquals("hello", text(firstMemory(a).segment(), 5));
+      assertTrue(firstMemory(a).imageInPlace());
     }
   }
 
@@ -284,13 +291,13 @@ class PoolingEngineTest {
     PooledModule plain = engine.register(withMemory("plain", 1, -1));
     PooledModule imaged = engine.register(withMemory("imaged", 1, -1, data(100, "img")));
     InstanceAllocation first = plain.allocate();
-    first.memories().get(0).segment().fill((byte) 0xAA);
+    firstMemory(first).segment().fill((byte) 0xAA);
     backend.failNext("reset", 1);
     first.close();
     backend.failNext("mapImage", 1);
     assertThrows(BackendException.class, imaged::allocate);
     try (InstanceAllocation next = plain.allocate()) {
-      assertAllZero(next.memories().get(0).segment());
+      assertAllZero(firstMemory(next).segment());
     }
   }
 
@@ -323,7 +330,7 @@ class PoolingEngineTest {
           assertEquals(slot, slotOf(a, 0));
         }
         slot = slotOf(a, 0);
-        MemorySegment memory = a.memories().get(0).segment();
+        MemorySegment memory = firstMemory(a).segment();
         assertEquals("A-data", text(memory, 6));
         assertEquals(0, memory.get(ValueLayout.JAVA_BYTE, 100), "earlier writes reset");
         memory.set(ValueLayout.JAVA_BYTE, 100, (byte) 1);
@@ -343,7 +350,7 @@ class PoolingEngineTest {
       for (PooledModule module : List.of(a, b)) {
         try (InstanceAllocation x = module.allocate()) {
           String expected = module == a ? "AAAA" : "BBBB";
-          assertEquals(expected, text(x.memories().get(0).segment(), 4));
+          assertEquals(expected, text(firstMemory(x).segment(), 4));
         }
       }
     }
@@ -358,10 +365,10 @@ class PoolingEngineTest {
     PooledModule plain = engine.register(withMemory("plain", 1, -1));
     for (int i = 0; i < 3; i++) {
       try (InstanceAllocation x = a.allocate()) {
-        assertEquals("AAAA", text(x.memories().get(0).segment(), 4));
+        assertEquals("AAAA", text(firstMemory(x).segment(), 4));
       }
       try (InstanceAllocation x = plain.allocate()) {
-        assertAllZero(x.memories().get(0).segment());
+        assertAllZero(firstMemory(x).segment());
       }
     }
     assertEquals(3, backend.count("mapImage"));
@@ -373,12 +380,12 @@ class PoolingEngineTest {
     engine = engine(backend, smallPool().build(), c -> c.memoryGuardSize(0));
     PooledModule module = engine.register(withMemory("g", 1, -1));
     try (InstanceAllocation a = module.allocate()) {
-      assertEquals(1, a.memories().get(0).grow(2));
+      assertEquals(1, firstMemory(a).grow(2));
     }
     int before = backend.memoryCalls();
     try (InstanceAllocation b = module.allocate()) {
       assertEquals(before, backend.memoryCalls());
-      assertEquals(PAGE, b.memories().get(0).segment().byteSize());
+      assertEquals(PAGE, firstMemory(b).segment().byteSize());
     }
   }
 
@@ -386,7 +393,7 @@ class PoolingEngineTest {
   void reuse_afterGrowth_withGuard_oneMakeInaccessible() {
     PooledModule module = registerInSmallPool(withMemory("g", 1, -1));
     try (InstanceAllocation a = module.allocate()) {
-      assertEquals(1, a.memories().get(0).grow(2));
+      assertEquals(1, firstMemory(a).grow(2));
     }
     backend.clearCalls();
     try (InstanceAllocation b = module.allocate()) {
@@ -419,7 +426,7 @@ class PoolingEngineTest {
     PooledModule module = registerInSmallPool(withMemory("a", 1, -1, data(0, "A-data")));
     InstanceAllocation a = module.allocate();
     module.close();
-    MemorySegment memory = a.memories().get(0).segment();
+    MemorySegment memory = firstMemory(a).segment();
     assertEquals("A-data", text(memory, 6));
     memory.set(ValueLayout.JAVA_BYTE, 10, (byte) 1);
     assertEquals(1, backend.openImages().size(), "still mapped by the open allocation");
@@ -428,7 +435,7 @@ class PoolingEngineTest {
     assertEquals(0, backend.openImages().size());
     PooledModule other = engine.register(withMemory("b", 1, -1));
     try (InstanceAllocation b = other.allocate()) {
-      assertAllZero(b.memories().get(0).segment());
+      assertAllZero(firstMemory(b).segment());
     }
   }
 
@@ -455,7 +462,7 @@ class PoolingEngineTest {
     assertEquals(1, slab().images().size());
     int mapped = backend.count("mapImage");
     try (InstanceAllocation x = b.allocate()) {
-      assertEquals("BBBB", text(x.memories().get(0).segment(), 4));
+      assertEquals("BBBB", text(firstMemory(x).segment(), 4));
     }
     assertEquals(mapped, backend.count("mapImage"));
   }
@@ -470,7 +477,7 @@ class PoolingEngineTest {
     assertEquals(ImageSlot.State.UNKNOWN, memoryPool(engine).slot(0).state());
     PooledModule other = engine.register(withMemory("b", 1, -1));
     try (InstanceAllocation b = other.allocate()) {
-      assertAllZero(b.memories().get(0).segment());
+      assertAllZero(firstMemory(b).segment());
     }
     assertEquals(0, backend.openImages().size(), "released once the erase dropped it");
   }
@@ -482,7 +489,7 @@ class PoolingEngineTest {
     engine = engine(backend, smallPool().totalMemories(1).totalTables(1).build());
     PooledModule module = engine.register(withMemoryAndTable("m", 1, 1));
     InstanceAllocation a = module.allocate();
-    LinearMemory memory = a.memories().get(0);
+    LinearMemory memory = firstMemory(a);
     MemorySegment stale = memory.segment();
     MemorySegment slice = stale.asSlice(16, 16);
     MemorySegment elements = a.tables().get(0).elements();
@@ -490,14 +497,14 @@ class PoolingEngineTest {
     assertTrue(a.isClosed());
     a.close();
     try (InstanceAllocation b = module.allocate()) {
-      b.memories().get(0).segment().fill((byte) 0x77);
+      firstMemory(b).segment().fill((byte) 0x77);
       assertThrows(IllegalStateException.class, () -> stale.get(ValueLayout.JAVA_BYTE, 0));
       assertThrows(IllegalStateException.class, () -> slice.set(ValueLayout.JAVA_BYTE, 0, (byte) 1));
       assertThrows(IllegalStateException.class, () -> elements.get(ValueLayout.JAVA_LONG, 0));
       assertThrows(IllegalStateException.class, memory::segment);
       assertThrows(IllegalStateException.class, () -> memory.grow(1));
       assertThrows(IllegalStateException.class, () -> a.tables().get(0).elements());
-      assertEquals(0x77, b.memories().get(0).segment().get(ValueLayout.JAVA_BYTE, 0));
+      assertEquals(0x77, firstMemory(b).segment().get(ValueLayout.JAVA_BYTE, 0));
     }
   }
 
@@ -505,9 +512,8 @@ class PoolingEngineTest {
 
   @Test
   void grow_declaredMaximum_stopsThere() {
-    PooledModule module = registerInSmallPool(withMemory("g", 0, 3));
-    try (InstanceAllocation a = module.allocate()) {
-      LinearMemory memory = a.memories().get(0);
+    try (InstanceAllocation a = allocateInSmallPool(withMemory("g", 0, 3))) {
+      LinearMemory memory = firstMemory(a);
       assertEquals(3, memory.maximumPages());
       assertEquals(0, memory.segment().byteSize());
       assertEquals(0, memory.grow(1));
@@ -525,7 +531,7 @@ class PoolingEngineTest {
   void grow_unbounded_stopsAtMaxMemorySize_oldSegmentStaysValid() {
     PooledModule module = registerInSmallPool(withMemory("g", 1, -1));
     try (InstanceAllocation a = module.allocate()) {
-      LinearMemory memory = a.memories().get(0);
+      LinearMemory memory = firstMemory(a);
       MemorySegment before = memory.segment();
       before.set(ValueLayout.JAVA_INT, 0, 42);
       assertEquals(10, memory.maximumPages());
@@ -548,11 +554,11 @@ class PoolingEngineTest {
             c -> c.memoryGuardSize(guard));
     PooledModule module = engine.register(withMemory("g", 1, -1));
     try (InstanceAllocation a = module.allocate()) {
-      a.memories().get(0).grow(4);
-      a.memories().get(0).segment().fill((byte) 0xFE);
+      firstMemory(a).grow(4);
+      firstMemory(a).segment().fill((byte) 0xFE);
     }
     try (InstanceAllocation b = module.allocate()) {
-      LinearMemory memory = b.memories().get(0);
+      LinearMemory memory = firstMemory(b);
       assertEquals(PAGE, memory.segment().byteSize());
       assertThrows(IndexOutOfBoundsException.class, () -> memory.segment().get(ValueLayout.JAVA_BYTE, 983040));
       memory.grow(4);
@@ -565,7 +571,7 @@ class PoolingEngineTest {
     engine = engine(backend, smallPool().totalMemories(1).build());
     PooledModule module = engine.register(withMemory("g", 1, -1));
     InstanceAllocation a = module.allocate();
-    LinearMemory memory = a.memories().get(0);
+    LinearMemory memory = firstMemory(a);
     memory.segment().fill((byte) 0xCC);
     backend.failNext("makeAccessible", 1);
     assertEquals(-1, memory.grow(1));
@@ -575,7 +581,7 @@ class PoolingEngineTest {
     a.close();
     assertEquals(ImageSlot.State.UNKNOWN, slot.state());
     try (InstanceAllocation b = module.allocate()) {
-      assertAllZero(b.memories().get(0).segment());
+      assertAllZero(firstMemory(b).segment());
     }
   }
 
@@ -627,13 +633,13 @@ class PoolingEngineTest {
             throw new AssertionError("slot " + slot + " handed out twice");
           }
           try {
-            MemorySegment memory = x.memories().get(0).segment();
+            MemorySegment memory = firstMemory(x).segment();
             assertEquals(image, text(memory, 4));
             assertAllZero(memory.asSlice(8));
             assertAllZero(x.tables().get(0).elements());
             memory.asSlice(8).fill((byte) id);
             if (i % 7 == 0) {
-              x.memories().get(0).grow(1);
+              firstMemory(x).grow(1);
             }
           } finally {
             held.remove(slot);
@@ -647,7 +653,7 @@ class PoolingEngineTest {
   void engineClose_withLiveAllocationAndPermit_closesThemThenAsserts() {
     PooledModule module = registerInSmallPool(withMemory("m", 1, -1, data(0, "x")));
     InstanceAllocation a = module.allocate();
-    MemorySegment memory = a.memories().get(0).segment();
+    MemorySegment memory = firstMemory(a).segment();
     engine.acquire(AccountedResource.STACK);
     AssertionError e = assertThrows(AssertionError.class, engine::close);
     assertEquals(

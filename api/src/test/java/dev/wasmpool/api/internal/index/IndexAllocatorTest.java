@@ -37,6 +37,34 @@ class IndexAllocatorTest {
     return freed;
   }
 
+  /** An allocator whose slot 0 was used by {@code ID1} and freed: one warm slot, affine to it. */
+  private static IndexAllocator withSlot0WarmForId1(int capacity, int maxUnusedWarmSlots) {
+    IndexAllocator allocator = new IndexAllocator(capacity, maxUnusedWarmSlots);
+    assertEquals(0, allocator.alloc(ID1));
+    allocator.free(0, 0);
+    return allocator;
+  }
+
+  /**
+   * Allocates for {@code ID1}, then {@code ID2}, and frees both in that order with the given
+   * resident bytes.
+   *
+   * @return the two slots
+   */
+  private static int[] warmTwo(IndexAllocator allocator, long firstResident, long secondResident) {
+    int first = allocator.alloc(ID1);
+    int second = allocator.alloc(ID2);
+    allocator.free(first, firstResident);
+    allocator.free(second, secondResident);
+    return new int[] {first, second};
+  }
+
+  private static void freeAll(IndexAllocator allocator, int... slots) {
+    for (int slot : slots) {
+      allocator.free(slot, 0);
+    }
+  }
+
   /* ---- next-available ---- */
 
   @Test
@@ -63,11 +91,8 @@ class IndexAllocatorTest {
 
   @Test
   void alloc_affinityThreshold() {
-    IndexAllocator allocator = new IndexAllocator(10, 2);
-
     // Give slots 0 and 1 affinities.
-    assertEquals(0, allocator.alloc(ID1));
-    allocator.free(0, 0);
+    IndexAllocator allocator = withSlot0WarmForId1(10, 2);
     assertEquals(1, allocator.alloc(ID2));
     allocator.free(1, 0);
 
@@ -81,17 +106,14 @@ class IndexAllocatorTest {
     // One warm slot left, below the budget: ID1 (whose slot went to ID3) gets a cold slot.
     assertEquals(2, allocator.alloc(ID1));
 
-    allocator.free(1, 0);
-    allocator.free(2, 0);
+    freeAll(allocator, 1, 2);
 
     // Everything stays affine.
     assertEquals(2, allocator.alloc(ID1));
     assertEquals(1, allocator.alloc(ID2));
     assertEquals(0, allocator.alloc(ID3));
 
-    allocator.free(1, 0);
-    allocator.free(2, 0);
-    allocator.free(0, 0);
+    freeAll(allocator, 1, 2, 0);
     assertEquals(List.of(1, 2, 0), allocator.warmSlotsOldestFirst());
 
     // Three warm slots, over the budget: the least recently used goes to a new module, then the
@@ -100,9 +122,7 @@ class IndexAllocatorTest {
     assertEquals(2, allocator.alloc(ID4));
     assertEquals(3, allocator.alloc(ID4));
 
-    allocator.free(1, 0);
-    allocator.free(2, 0);
-    allocator.free(3, 0);
+    freeAll(allocator, 1, 2, 3);
 
     // ID3 is still affine to slot 0.
     assertEquals(0, allocator.alloc(ID3));
@@ -129,9 +149,7 @@ class IndexAllocatorTest {
 
   @Test
   void alloc_budgetZero_reusesWarmBeforeCold() {
-    IndexAllocator allocator = new IndexAllocator(10, 0);
-    assertEquals(0, allocator.alloc(ID1));
-    allocator.free(0, 0);
+    IndexAllocator allocator = withSlot0WarmForId1(10, 0);
     // Any module gets the warm slot; cold slots are touched only when no warm slot is free.
     assertEquals(0, allocator.alloc(ID2));
     assertEquals(1, allocator.alloc(ID3));
@@ -140,9 +158,7 @@ class IndexAllocatorTest {
 
   @Test
   void alloc_largeBudget_prefersColdSlots() {
-    IndexAllocator allocator = new IndexAllocator(3, Integer.MAX_VALUE);
-    assertEquals(0, allocator.alloc(ID1));
-    allocator.free(0, 0);
+    IndexAllocator allocator = withSlot0WarmForId1(3, Integer.MAX_VALUE);
     assertEquals(1, allocator.alloc(ID2));
     assertEquals(2, allocator.alloc(ID3));
     // No cold slot left: the warm one, affine to another module, is taken.
@@ -152,9 +168,7 @@ class IndexAllocatorTest {
 
   @Test
   void alloc_withoutAffinity_neverTakesTheAffinePath() {
-    IndexAllocator allocator = new IndexAllocator(4, 4);
-    assertEquals(0, allocator.alloc(ID1));
-    allocator.free(0, 0);
+    IndexAllocator allocator = withSlot0WarmForId1(4, 4);
     // Under the budget: a key-less allocation goes cold even though slot 0 is warm.
     assertEquals(1, allocator.alloc(null));
     allocator.free(1, 0);
@@ -178,10 +192,9 @@ class IndexAllocatorTest {
   @Test
   void allocAffineAndClearAffinity_freedSlotIsWarmWithoutAffinityAtTheRecentEnd() {
     IndexAllocator allocator = new IndexAllocator(10, 10);
-    int a = allocator.alloc(ID1);
-    int b = allocator.alloc(ID2);
-    allocator.free(a, 100);
-    allocator.free(b, 200);
+    int[] warm = warmTwo(allocator, 100, 200);
+    int a = warm[0];
+    int b = warm[1];
     assertEquals(300, allocator.unusedBytesResident());
 
     int purged = allocator.allocAffineAndClearAffinity(ID1);
@@ -220,10 +233,7 @@ class IndexAllocatorTest {
   @Test
   void unusedBytesResident_followsWarmSlots() {
     IndexAllocator allocator = new IndexAllocator(4, 4);
-    int a = allocator.alloc(ID1);
-    int b = allocator.alloc(ID2);
-    allocator.free(a, 4096);
-    allocator.free(b, 65536);
+    int a = warmTwo(allocator, 4096, 65536)[0];
     assertEquals(2, allocator.unusedWarmSlots());
     assertEquals(4096 + 65536, allocator.unusedBytesResident());
     assertEquals(a, allocator.alloc(ID1));
@@ -236,11 +246,9 @@ class IndexAllocatorTest {
 
   @Test
   void free_twice_throwsAndKeepsState() {
-    IndexAllocator allocator = new IndexAllocator(4, 4);
-    int slot = allocator.alloc(ID1);
-    allocator.free(slot, 0);
+    IndexAllocator allocator = withSlot0WarmForId1(4, 4);
     IllegalStateException e =
-        assertThrows(IllegalStateException.class, () -> allocator.free(slot, 0));
+        assertThrows(IllegalStateException.class, () -> allocator.free(0, 0));
     assertEquals("slot 0 is not in use (it is unused warm)", e.getMessage());
     IllegalStateException cold =
         assertThrows(IllegalStateException.class, () -> allocator.free(3, 0));
