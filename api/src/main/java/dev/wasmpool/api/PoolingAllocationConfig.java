@@ -257,7 +257,9 @@ public record PoolingAllocationConfig(
      * costs resident memory. To pick a slot for a new instance the pool:
      *
      * <ol>
-     *   <li>takes the most recently freed warm slot affine to the instance's module, if any;
+     *   <li>takes the most recently freed warm slot affine to the instance's module, if any (when
+     *       the instantiating thread itself freed one of those slots last, that one: with several
+     *       threads instantiating one module, each keeps its own slot);
      *   <li>otherwise, while fewer than this many slots are unused and warm, takes a cold slot
      *       (lowest index first), or the least recently freed warm slot when no cold one is left;
      *   <li>otherwise takes the least recently freed warm slot of any module, or a cold slot when

@@ -5,6 +5,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import dev.wasmpool.spi.BackendException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -26,7 +28,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * where nothing was written) holds exactly what a reset would restore, and an absent page reads
  * the image or zero anyway. Huge pages follow the same rules.
  *
- * <p>Thread-safe: the descriptor is shared, the argument and result buffers are per thread.
+ * <p>Thread-safe. The argument and result buffers are per thread, and threads spread over one
+ * descriptor per processor ("lanes", handed out round-robin): in a multi-threaded process every
+ * {@code ioctl} takes and drops a reference on its open file, so one descriptor shared by all
+ * threads makes that reference count bounce between cores on every reset.
  */
 final class PageScan implements AutoCloseable {
 
@@ -62,9 +67,18 @@ final class PageScan implements AutoCloseable {
   /** Regions per ioctl; a scan with more continues where the kernel stopped. */
   private static final int REGIONS = 64;
 
-  /** One argument and result buffer per thread, freed with the thread. */
-  private static final ThreadLocal<@Nullable MemorySegment> BUFFER =
-      ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(ARG_BYTES + (long) REGIONS * REGION_BYTES, 8));
+  /** The next lane to hand to a thread. */
+  private static final AtomicInteger NEXT_LANE = new AtomicInteger();
+
+  /** A thread's argument and result buffer (freed with the thread) and its lane. */
+  private record Scratch(MemorySegment buffer, int lane) {}
+
+  private static final ThreadLocal<@Nullable Scratch> SCRATCH =
+      ThreadLocal.withInitial(
+          () ->
+              new Scratch(
+                  Arena.ofAuto().allocate(ARG_BYTES + (long) REGIONS * REGION_BYTES, 8),
+                  NEXT_LANE.getAndIncrement() & Integer.MAX_VALUE));
 
   /** Receives runs of dirty pages, in address order. */
   @FunctionalInterface
@@ -78,7 +92,9 @@ final class PageScan implements AutoCloseable {
     void run(long start, long end);
   }
 
-  private final int fd;
+  /** Descriptors of {@code /proc/self/pagemap}, one per lane; at least one. */
+  private final int[] fds;
+
   private boolean closed;
 
   /** The process's scanner, opened on first use and never closed: one descriptor per process. */
@@ -117,8 +133,8 @@ final class PageScan implements AutoCloseable {
     return Shared.INSTANCE;
   }
 
-  private PageScan(int fd) {
-    this.fd = fd;
+  private PageScan(int[] fds) {
+    this.fds = fds;
   }
 
   /**
@@ -131,20 +147,39 @@ final class PageScan implements AutoCloseable {
    *     or without {@code /proc}); resets then decommit whole ranges
    */
   static @Nullable PageScan open(long probe, long probeLength) {
-    int fd;
+    int first;
     try {
-      fd = LibC.open("/proc/self/pagemap", LibC.O_RDONLY | LibC.O_CLOEXEC);
+      first = LibC.open("/proc/self/pagemap", LibC.O_RDONLY | LibC.O_CLOEXEC);
     } catch (BackendException e) {
       return null;
     }
-    PageScan scan = new PageScan(fd);
+    PageScan scan = new PageScan(new int[] {first});
     try {
       scan.forEachDirtyRun(probe, probeLength, (s, e) -> {});
-      return scan;
     } catch (BackendException e) {
       scan.close();
       return null;
     }
+    return new PageScan(openLanes(first));
+  }
+
+  /**
+   * One descriptor per processor, starting with {@code first}; fewer if the process runs out of
+   * descriptors, since any lane works and only spreads the reference counting.
+   */
+  private static int[] openLanes(int first) {
+    int lanes = Math.clamp(Runtime.getRuntime().availableProcessors(), 1, 64);
+    int[] fds = new int[lanes];
+    fds[0] = first;
+    int opened = 1;
+    try {
+      for (; opened < lanes; opened++) {
+        fds[opened] = LibC.open("/proc/self/pagemap", LibC.O_RDONLY | LibC.O_CLOEXEC);
+      }
+    } catch (BackendException e) {
+      return Arrays.copyOf(fds, opened);
+    }
+    return fds;
   }
 
   /**
@@ -157,10 +192,12 @@ final class PageScan implements AutoCloseable {
    * @throws BackendException if the ioctl fails
    */
   void forEachDirtyRun(long address, long length, RunConsumer consumer) {
-    MemorySegment buffer = BUFFER.get();
-    if (buffer == null) {
+    Scratch scratch = SCRATCH.get();
+    if (scratch == null) {
       throw new IllegalStateException("no scan buffer for " + Thread.currentThread());
     }
+    MemorySegment buffer = scratch.buffer();
+    int fd = fds[scratch.lane() % fds.length];
     MemorySegment arg = buffer.asSlice(0, ARG_BYTES);
     MemorySegment regions = buffer.asSlice(ARG_BYTES);
     long end = address + length;
@@ -227,17 +264,19 @@ final class PageScan implements AutoCloseable {
         && (categories & (PAGE_IS_FILE | PAGE_IS_PFNZERO)) == 0;
   }
 
-  /** Closes the descriptor. Idempotent. */
+  /** Closes the descriptors. Idempotent. */
   @Override
   public synchronized void close() {
     if (!closed) {
       closed = true;
-      LibC.close(fd);
+      for (int fd : fds) {
+        LibC.close(fd);
+      }
     }
   }
 
   @Override
   public String toString() {
-    return "PageScan[fd=" + fd + (closed ? ", closed" : "") + "]";
+    return "PageScan[lanes=" + fds.length + (closed ? ", closed" : "") + "]";
   }
 }

@@ -92,6 +92,43 @@ class PageScanTest {
     }
   }
 
+  /** Threads spread over one descriptor per processor, and every lane scans correctly. */
+  @Test
+  void forEachDirtyRun_fromManyThreads_everyLaneReportsTheSameRuns() throws Exception {
+    PageScan scan = scanning.pageScan();
+    if (scan == null) {
+      return;
+    }
+    int lanes = Math.clamp(Runtime.getRuntime().availableProcessors(), 1, 64);
+    assertEquals("PageScan[lanes=" + lanes + "]", scan.toString());
+    try (LinuxReservation r = (LinuxReservation) scanning.reserve(16 * page)) {
+      r.makeAccessible(0, 16 * page);
+      r.segment().set(ValueLayout.JAVA_BYTE, 3 * page, (byte) 1);
+      r.segment().set(ValueLayout.JAVA_BYTE, 9 * page, (byte) 1);
+      int threads = 2 * lanes + 1; // more threads than lanes: every lane is used, some twice
+      List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+      List<Thread> started = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        Thread thread =
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      StringBuilder runs = new StringBuilder();
+                      scan.forEachDirtyRun(
+                          r.address(),
+                          16 * page,
+                          (start, end) -> runs.append((start - r.address()) / page).append('-').append((end - r.address()) / page).append(' '));
+                      seen.add(runs.toString());
+                    });
+        started.add(thread);
+      }
+      for (Thread thread : started) {
+        thread.join();
+      }
+      assertEquals(java.util.Collections.nCopies(threads, "3-4 9-10 "), seen);
+    }
+  }
+
   @Test
   void forEachDirtyRun_moreRunsThanOneIoctlReturns_allReported() {
     PageScan scan = scanning.pageScan();

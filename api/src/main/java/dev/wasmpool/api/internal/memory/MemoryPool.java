@@ -60,6 +60,14 @@ public final class MemoryPool implements AutoCloseable {
   /** Slots handed out; for metrics only, so striped: two threads allocating never share a line. */
   private final LongAdder live = new LongAdder();
 
+  /**
+   * The global index of the slot each thread freed last, offered to the index allocator as a hint
+   * (see {@link IndexAllocator#alloc(AffinityKey, int)}) so that a thread instantiating one module
+   * again and again keeps its own slot.
+   */
+  private final ThreadLocal<int @Nullable []> lastFreed =
+      ThreadLocal.withInitial(() -> new int[] {IndexAllocator.NO_HINT});
+
   private MemoryPool(
       Backend backend,
       @Nullable Reservation slab,
@@ -187,7 +195,7 @@ public final class MemoryPool implements AutoCloseable {
    */
   public int acquire(int stripe, AffinityKey key) {
     Stripe s = stripes[stripe];
-    int local = s.allocator().alloc(key);
+    int local = s.allocator().alloc(key, localHint(stripe));
     while (local < 0 && queue.flush()) {
       local = s.allocator().alloc(key);
     }
@@ -263,9 +271,20 @@ public final class MemoryPool implements AutoCloseable {
     free(slot, state.residentBytes(), owner, memoryIndex);
   }
 
+  /** This thread's last freed slot as an index within {@code stripe}, if it belongs there. */
+  private int localHint(int stripe) {
+    int[] last = lastFreed.get();
+    int hint = last == null ? IndexAllocator.NO_HINT : last[0];
+    return hint >= 0 && hint % stripes.length == stripe ? hint / stripes.length : IndexAllocator.NO_HINT;
+  }
+
   private void free(int slot, long residentBytes, ModuleImages owner, int memoryIndex) {
     Stripe s = stripes[slot % stripes.length];
     s.allocator().free(slot / stripes.length, residentBytes);
+    int[] last = lastFreed.get();
+    if (last != null) {
+      last[0] = slot;
+    }
     // Read after the free: pairs with ModuleImages.markClosed() before purge(); see ModuleImages.
     if (owner.isClosed()) {
       purge(s, owner.key(memoryIndex));

@@ -40,6 +40,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -356,6 +357,46 @@ class PoolingEngineTest {
     }
     assertEquals(2, backend.count("mapImage"));
     assertEquals(0, backend.count("removeImage"));
+  }
+
+  /**
+   * Two threads instantiating one module: a thread gets back the slot it freed itself, not the one
+   * another thread freed after it (the most recently freed), so slots do not migrate between cores.
+   */
+  @Test
+  void affinity_aThreadGetsBackTheSlotItFreed_beforeAMoreRecentOne() throws Exception {
+    PooledModule module = registerInSmallPool(withMemory("m", 1, -1, data(0, "MMMM")));
+    InstanceAllocation mine = module.allocate();
+    int mySlot = slotOf(mine, 0);
+    CountDownLatch allocated = new CountDownLatch(1);
+    CountDownLatch mayClose = new CountDownLatch(1);
+    int[] theirSlot = new int[1];
+    Thread other =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  // Closed on the thread that allocated it, so released there at once.
+                  try (InstanceAllocation theirs = module.allocate()) {
+                    theirSlot[0] = slotOf(theirs, 0);
+                    allocated.countDown();
+                    mayClose.await();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                });
+    allocated.await();
+    mine.close();
+    mayClose.countDown();
+    other.join();
+    assertNotEquals(mySlot, theirSlot[0]);
+    assertEquals(2, engine.metrics().unusedWarmMemories(), "both freed; theirs most recently");
+    try (InstanceAllocation again = module.allocate()) {
+      assertEquals(mySlot, slotOf(again, 0), "this thread's own slot beats the more recent one");
+      assertEquals("MMMM", text(firstMemory(again).segment(), 4));
+      try (InstanceAllocation next = module.allocate()) {
+        assertEquals(theirSlot[0], slotOf(next, 0), "then the remaining affine slot");
+      }
+    }
   }
 
   @Test
