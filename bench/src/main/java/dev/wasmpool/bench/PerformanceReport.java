@@ -88,11 +88,12 @@ final class PerformanceReport {
     md.append(
             String.format(
                 Locale.ROOT,
-                "- JMH 1.37: 1 fork per benchmark, %d for the memory-bound workload (`%s %s`), %d warm-up iterations of %d ms, %d measured"
+                "- JMH 1.37: 1 fork per benchmark, %d for the memory-bound workload and %d for the threads benchmark (`%s %s`), %d warm-up iterations of %d ms, %d measured"
                     + " iterations of %d ms; each figure is the median of the measured iterations (of all forks)."
                     + " Average time in µs per operation (lower is better), except the threads benchmark:"
                     + " throughput in operations per ms summed over the threads (higher is better).\n",
                 BenchSettings.WORKLOAD_FORKS,
+                BenchSettings.CONCURRENCY_FORKS,
                 BenchSettings.NATIVE_ACCESS,
                 BenchSettings.HEAP,
                 BenchSettings.WARMUP_ITERATIONS,
