@@ -257,14 +257,19 @@ public record PoolingAllocationConfig(
      * costs resident memory. To pick a slot for a new instance the pool:
      *
      * <ol>
-     *   <li>takes the most recently freed warm slot affine to the instance's module, if any (when
-     *       the instantiating thread itself freed one of those slots last, that one: with several
-     *       threads instantiating one module, each keeps its own slot);
+     *   <li>takes the most recently freed warm slot affine to the instance's module, if any;
      *   <li>otherwise, while fewer than this many slots are unused and warm, takes a cold slot
      *       (lowest index first), or the least recently freed warm slot when no cold one is left;
      *   <li>otherwise takes the least recently freed warm slot of any module, or a cold slot when
      *       no warm one is left.
      * </ol>
+     *
+     * <p>In front of this choice, each platform thread keeps the slot it released last, reset, for
+     * its own next instance of the same module: a thread instantiating one module again and again
+     * takes its slot back without the pool's lock, and threads do not trade slots between cores.
+     * A kept slot counts as unused and warm; it goes back to the pool when its thread needs a slot
+     * of another module, when the pool runs out, or when its module is closed, so with one thread
+     * the choice above is unchanged.
      *
      * <p>{@code 0} reuses warm slots as aggressively as possible: a cold slot is used only when no
      * warm slot is free, so the slots ever touched equal the peak number of live memories.

@@ -28,10 +28,9 @@ final class BenchSettings {
 
   /**
    * Forks of the one-against-two-threads benchmark. With two worker threads on two cores nothing is
-   * left for the rest of the machine, so a busy phase elsewhere (the JVM's own threads, the host)
-   * takes throughput from the two-thread figure only: single forks on the same code ranged from
-   * 1.25x to 1.9x the one-thread throughput, in phases of a few iterations. Its median is taken
-   * over the iterations of three forks.
+   * left for the rest of the machine (the JVM's own threads, the kernel's, the host), so only the
+   * two-thread figure pays for any other activity, and one fork can be unlucky: its median is
+   * taken over the iterations of three forks.
    */
   static final int CONCURRENCY_FORKS = 3;
 

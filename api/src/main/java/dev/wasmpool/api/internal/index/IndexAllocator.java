@@ -39,8 +39,9 @@ public final class IndexAllocator {
    * Concurrency:
    *   One lock guards every field below `lock`. Critical sections are a few array writes and at
    *   most one HashMap operation. The allocator is not sharded: wasmpool targets small machines
-   *   (2 cores in CI), where one uncontended lock costs less than walking shards. Sharding by
-   *   home shard per thread, as Wasmtime does above 128 slots, can come later behind this API.
+   *   (2 cores in CI), where one uncontended lock costs less than walking shards. The contended
+   *   case, threads taking back the slots they just released, does not reach this lock: the
+   *   memory pool keeps each thread's last slot for it (ThreadSlotCache).
    *
    * Layout:
    *   warm list (oldest at head):  head -> s4 <-> s0 <-> s7 <-> s2 <- tail
@@ -59,9 +60,6 @@ public final class IndexAllocator {
 
   private final int capacity;
   private final int maxUnusedWarmSlots;
-
-  /** The hint that prefers no slot: see {@link #alloc(AffinityKey, int)}. */
-  public static final int NO_HINT = -1;
 
   private final Object lock = new Object();
 
@@ -139,29 +137,8 @@ public final class IndexAllocator {
    * @return slot index, or -1 when every slot is in use
    */
   public int alloc(@Nullable AffinityKey affinity) {
-    return alloc(affinity, NO_HINT);
-  }
-
-  /**
-   * Like {@link #alloc(AffinityKey)}, but among the unused slots affine to {@code affinity} takes
-   * {@code hint} if it is one of them, rather than the most recently freed.
-   *
-   * <p>Why: the caller passes the slot its own thread freed last. With one thread that slot is the
-   * most recently freed, so nothing changes; with several threads instantiating one module, each
-   * keeps coming back to its own slot instead of taking the one another thread just freed, whose
-   * page tables and cache lines are hot on another core.
-   *
-   * @param affinity the module memory the slot is for, or {@code null} for no affinity
-   * @param hint a slot to prefer when it is unused and affine to {@code affinity}; any other value,
-   *     such as {@link #NO_HINT} or an out-of-range index, is ignored
-   * @return slot index, or -1 when every slot is in use
-   */
-  public int alloc(@Nullable AffinityKey affinity, int hint) {
     synchronized (lock) {
-      int slot = SlotLinks.NONE;
-      if (affinity != null) {
-        slot = isAffineWarm(hint, affinity) ? takeWarm(hint) : pickAffine(affinity);
-      }
+      int slot = affinity == null ? SlotLinks.NONE : pickAffine(affinity);
       if (slot == SlotLinks.NONE) {
         if (warm.size < maxUnusedWarmSlots) {
           slot = pickCold();
@@ -286,15 +263,6 @@ public final class IndexAllocator {
     synchronized (lock) {
       return state[slot] == WARM ? affinity[slot] : null;
     }
-  }
-
-  private boolean isAffineWarm(int slot, AffinityKey key) {
-    return slot >= 0 && slot < capacity && state[slot] == WARM && Objects.equals(key, affinity[slot]);
-  }
-
-  private int takeWarm(int slot) {
-    unlinkWarm(slot);
-    return slot;
   }
 
   /** Takes the most recently freed warm slot affine to {@code key}, or returns NONE. */

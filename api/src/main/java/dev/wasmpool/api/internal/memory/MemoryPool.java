@@ -38,7 +38,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * (module, memory index); each slot's contents are tracked by an {@link ImageSlot}.
  *
  * <p>Closing: {@link #release} resets a slot (keep-resident prefix written, the rest decommitted)
- * inline or through the {@link DecommitQueue}, then frees it with its resident bytes. If the
+ * inline or through the {@link DecommitQueue}, then frees it with its resident bytes; an inline
+ * reset on a platform thread keeps the slot for that thread instead ({@link ThreadSlotCache}). If the
  * slot's module was closed the image is removed first and any affine slot left is purged after the
  * free; see {@link ModuleImages}.
  *
@@ -60,13 +61,8 @@ public final class MemoryPool implements AutoCloseable {
   /** Slots handed out; for metrics only, so striped: two threads allocating never share a line. */
   private final LongAdder live = new LongAdder();
 
-  /**
-   * The global index of the slot each thread freed last, offered to the index allocator as a hint
-   * (see {@link IndexAllocator#alloc(AffinityKey, int)}) so that a thread instantiating one module
-   * again and again keeps its own slot.
-   */
-  private final ThreadLocal<int @Nullable []> lastFreed =
-      ThreadLocal.withInitial(() -> new int[] {IndexAllocator.NO_HINT});
+  /** Each thread's last released slot, kept for it; see {@link ThreadSlotCache}. */
+  private final ThreadSlotCache cache = new ThreadSlotCache();
 
   private MemoryPool(
       Backend backend,
@@ -194,9 +190,23 @@ public final class MemoryPool implements AutoCloseable {
    * @throws BackendException if the slot's lazy reservation fails (the slot is given back)
    */
   public int acquire(int stripe, AffinityKey key) {
+    ThreadSlotCache.Kept kept = cache.take();
+    if (kept != null) {
+      if (kept.slot() % stripes.length == stripe
+          && key.equals(kept.owner().key(kept.memoryIndex()))
+          && !kept.owner().isClosed()) {
+        live.increment();
+        return kept.slot();
+      }
+      // Another module's or stripe's: back to the allocator first, as without the cache.
+      freeKept(kept);
+    }
+    for (ThreadSlotCache.Kept left; (left = cache.pollEnded()) != null; ) {
+      freeKept(left);
+    }
     Stripe s = stripes[stripe];
-    int local = s.allocator().alloc(key, localHint(stripe));
-    while (local < 0 && queue.flush()) {
+    int local = s.allocator().alloc(key);
+    while (local < 0 && (queue.flush() || cache.drain(this::freeKept))) {
       local = s.allocator().alloc(key);
     }
     if (local < 0) {
@@ -240,7 +250,8 @@ public final class MemoryPool implements AutoCloseable {
       state.purgeImage();
     }
     if (queue.immediate()) {
-      resetAndFree(slot, owner, memoryIndex);
+      state.resetForReuse(keepResidentBytes);
+      keepOrFree(slot, owner, memoryIndex, state.residentBytes());
     } else {
       queue.submit(new MemoryReset(slot, owner, memoryIndex));
     }
@@ -265,26 +276,32 @@ public final class MemoryPool implements AutoCloseable {
     free(slot, state.residentBytes(), owner, memoryIndex);
   }
 
+  /** Keeps a reset slot for this thread, or frees it when the thread keeps one already. */
+  private void keepOrFree(int slot, ModuleImages owner, int memoryIndex, long residentBytes) {
+    ThreadSlotCache.Kept kept = new ThreadSlotCache.Kept(slot, owner, memoryIndex, residentBytes);
+    if (!owner.isClosed() && cache.put(kept)) {
+      // The module's close marks it closed, then drains every cache (purge): so either that drain
+      // finds this slot, or this thread sees the module closed and frees (and purges) it itself.
+      if (!owner.isClosed() || !cache.takeBack(kept)) {
+        return;
+      }
+    }
+    free(slot, residentBytes, owner, memoryIndex);
+  }
+
+  private void freeKept(ThreadSlotCache.Kept kept) {
+    free(kept.slot(), kept.residentBytes(), kept.owner(), kept.memoryIndex());
+  }
+
   private void resetAndFree(int slot, ModuleImages owner, int memoryIndex) {
     ImageSlot state = slots[slot];
     state.resetForReuse(keepResidentBytes);
     free(slot, state.residentBytes(), owner, memoryIndex);
   }
 
-  /** This thread's last freed slot as an index within {@code stripe}, if it belongs there. */
-  private int localHint(int stripe) {
-    int[] last = lastFreed.get();
-    int hint = last == null ? IndexAllocator.NO_HINT : last[0];
-    return hint >= 0 && hint % stripes.length == stripe ? hint / stripes.length : IndexAllocator.NO_HINT;
-  }
-
   private void free(int slot, long residentBytes, ModuleImages owner, int memoryIndex) {
     Stripe s = stripes[slot % stripes.length];
     s.allocator().free(slot / stripes.length, residentBytes);
-    int[] last = lastFreed.get();
-    if (last != null) {
-      last[0] = slot;
-    }
     // Read after the free: pairs with ModuleImages.markClosed() before purge(); see ModuleImages.
     if (owner.isClosed()) {
       purge(s, owner.key(memoryIndex));
@@ -301,6 +318,7 @@ public final class MemoryPool implements AutoCloseable {
   public void purge(ModuleImages module) {
     assert module.isClosed();
     queue.flush();
+    cache.drain(this::freeKept);
     for (int i = 0; i < module.memoryCount(); i++) {
       AffinityKey key = module.key(i);
       for (Stripe stripe : stripes) {
@@ -383,7 +401,7 @@ public final class MemoryPool implements AutoCloseable {
     for (Stripe stripe : stripes) {
       sum += stripe.allocator().unusedWarmSlots();
     }
-    return sum;
+    return sum + cache.keptSlots();
   }
 
   /**
@@ -396,7 +414,7 @@ public final class MemoryPool implements AutoCloseable {
     for (Stripe stripe : stripes) {
       sum += stripe.allocator().unusedBytesResident();
     }
-    return sum;
+    return sum + cache.keptBytes();
   }
 
   /**
@@ -405,6 +423,7 @@ public final class MemoryPool implements AutoCloseable {
    */
   @Override
   public void close() {
+    cache.drain(kept -> {}); // let go of the modules the kept slots name
     RuntimeException failure = null;
     if (slab != null) {
       failure = closeQuietly(slab, failure);

@@ -360,22 +360,24 @@ class PoolingEngineTest {
   }
 
   /**
-   * Two threads instantiating one module: a thread gets back the slot it freed itself, not the one
-   * another thread freed after it (the most recently freed), so slots do not migrate between cores.
+   * Two threads instantiating one module: a thread gets back the slot it released itself (kept for
+   * it), not the one another thread released after it, so slots do not migrate between cores; and
+   * a slot kept by a thread that has ended is handed out before the pool reports exhaustion.
    */
   @Test
-  void affinity_aThreadGetsBackTheSlotItFreed_beforeAMoreRecentOne() throws Exception {
-    PooledModule module = registerInSmallPool(withMemory("m", 1, -1, data(0, "MMMM")));
+  void keptSlots_aThreadGetsItsOwnBack_andAnEndedThreadsSlotIsReclaimed() throws Exception {
+    engine = engine(backend, smallPool().totalMemories(2).build());
+    PooledModule module = engine.register(withMemory("m", 1, -1, data(0, "MMMM")));
     InstanceAllocation mine = module.allocate();
     int mySlot = slotOf(mine, 0);
+    int[] theirSlot = new int[1];
     CountDownLatch allocated = new CountDownLatch(1);
     CountDownLatch mayClose = new CountDownLatch(1);
-    int[] theirSlot = new int[1];
     Thread other =
         Thread.ofPlatform()
             .start(
                 () -> {
-                  // Closed on the thread that allocated it, so released there at once.
+                  // Closed on the thread that allocated it, so released (and kept) there at once.
                   try (InstanceAllocation theirs = module.allocate()) {
                     theirSlot[0] = slotOf(theirs, 0);
                     allocated.countDown();
@@ -389,14 +391,45 @@ class PoolingEngineTest {
     mayClose.countDown();
     other.join();
     assertNotEquals(mySlot, theirSlot[0]);
-    assertEquals(2, engine.metrics().unusedWarmMemories(), "both freed; theirs most recently");
+    PoolMetrics m = engine.metrics();
+    assertEquals(0, m.memories());
+    assertEquals(2, m.unusedWarmMemories(), "kept slots count as unused warm");
     try (InstanceAllocation again = module.allocate()) {
       assertEquals(mySlot, slotOf(again, 0), "this thread's own slot beats the more recent one");
       assertEquals("MMMM", text(firstMemory(again).segment(), 4));
       try (InstanceAllocation next = module.allocate()) {
-        assertEquals(theirSlot[0], slotOf(next, 0), "then the remaining affine slot");
+        assertEquals(theirSlot[0], slotOf(next, 0), "the ended thread's slot, not an exhaustion");
+        assertEquals("MMMM", text(firstMemory(next).segment(), 4));
       }
     }
+  }
+
+  /** Closing a module purges its slots kept by any thread, alive or not. */
+  @Test
+  void keptSlots_moduleClose_purgesTheSlotsOtherThreadsKeep() throws Exception {
+    PooledModule module = registerInSmallPool(withMemory("m", 1, -1, data(0, "MMMM")));
+    CountDownLatch released = new CountDownLatch(1);
+    CountDownLatch mayEnd = new CountDownLatch(1);
+    Thread keeper =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  module.allocate().close();
+                  released.countDown();
+                  try {
+                    mayEnd.await();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                });
+    released.await();
+    assertEquals(1, slab().images().size(), "the kept slot holds the image");
+    assertEquals(1, engine.metrics().unusedWarmMemories());
+    module.close();
+    assertEquals(Map.of(), slab().images(), "purged although its thread still runs");
+    assertEquals(1, engine.metrics().unusedWarmMemories(), "warm, without affinity");
+    mayEnd.countDown();
+    keeper.join();
   }
 
   @Test

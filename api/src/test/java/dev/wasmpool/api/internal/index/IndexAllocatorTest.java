@@ -176,60 +176,6 @@ class IndexAllocatorTest {
     assertEquals(ID1, allocator.affinityOf(0));
   }
 
-  /* ---- the caller's hint ---- */
-
-  @Test
-  void alloc_hintAffineAndWarm_isTakenBeforeTheMostRecentlyFreed() {
-    IndexAllocator allocator = new IndexAllocator(10, 10);
-    List<Integer> freed = allocTwoThenFree(allocator, ID1, false);
-    int older = freed.get(0);
-    assertEquals(older, allocator.alloc(ID1, older));
-    assertEquals(freed.get(1), allocator.alloc(ID1, older), "the hint is in use: no longer offered");
-    allocator.checkInvariants();
-  }
-
-  @Test
-  void alloc_hintNotAffineWarmToTheKey_isIgnored() {
-    IndexAllocator allocator = new IndexAllocator(10, 10);
-    int[] warm = warmTwo(allocator, 0, 0); // slot of ID1, then slot of ID2
-    assertEquals(warm[0], allocator.alloc(ID1, warm[1]), "affine to another key");
-    assertEquals(warm[1], allocator.alloc(ID2, 7), "a cold slot: ID2 takes its own warm slot");
-    assertEquals(2, allocator.alloc(ID3, warm[1]), "a used slot: ID3 gets a cold one");
-    assertEquals(3, allocator.alloc(ID3, -5));
-    assertEquals(4, allocator.alloc(ID3, 10), "out of range");
-    assertEquals(5, allocator.alloc(null, 0), "no key: no affine path, hint or not");
-    allocator.checkInvariants();
-  }
-
-  @Test
-  void alloc_randomHints_keepEveryInvariant() {
-    Seeds.forEachSeed(
-        IndexAllocatorTest.class,
-        "alloc_randomHints_keepEveryInvariant",
-        20,
-        seed -> {
-          SplittableRandom random = new SplittableRandom(seed);
-          IndexAllocator allocator = new IndexAllocator(16, 4);
-          AffinityKey[] keys = {ID1, ID2, ID3, null};
-          List<Integer> used = new ArrayList<>();
-          for (int op = 0; op < 5_000; op++) {
-            if (!used.isEmpty() && (used.size() == 16 || random.nextBoolean())) {
-              allocator.free(used.remove(random.nextInt(used.size())), random.nextInt(4096));
-            } else {
-              int slot = allocator.alloc(keys[random.nextInt(keys.length)], random.nextInt(20) - 2);
-              assertTrue(slot >= 0, "a slot is free");
-              used.add(slot);
-            }
-            if (op % 500 == 0) {
-              allocator.checkInvariants();
-            }
-          }
-          allocator.checkInvariants();
-          assertEquals(used.size(), allocator.liveSlots());
-        });
-  }
-
-
   /* ---- clearing affinity on module drop ---- */
 
   @ParameterizedTest(name = "maxUnusedWarmSlots={0}")
