@@ -371,21 +371,19 @@ class PoolingEngineTest {
     InstanceAllocation mine = module.allocate();
     int mySlot = slotOf(mine, 0);
     int[] theirSlot = new int[1];
+    InstanceAllocation[] theirs = new InstanceAllocation[1];
     CountDownLatch allocated = new CountDownLatch(1);
     CountDownLatch mayClose = new CountDownLatch(1);
+    // Closed on the thread that allocated it, so released (and kept) there at once.
     Thread other =
-        Thread.ofPlatform()
-            .start(
-                () -> {
-                  // Closed on the thread that allocated it, so released (and kept) there at once.
-                  try (InstanceAllocation theirs = module.allocate()) {
-                    theirSlot[0] = slotOf(theirs, 0);
-                    allocated.countDown();
-                    mayClose.await();
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                });
+        inStepsOnAnotherThread(
+            () -> {
+              theirs[0] = module.allocate();
+              theirSlot[0] = slotOf(theirs[0], 0);
+            },
+            allocated,
+            mayClose,
+            () -> theirs[0].close());
     allocated.await();
     mine.close();
     mayClose.countDown();
@@ -410,18 +408,7 @@ class PoolingEngineTest {
     PooledModule module = registerInSmallPool(withMemory("m", 1, -1, data(0, "MMMM")));
     CountDownLatch released = new CountDownLatch(1);
     CountDownLatch mayEnd = new CountDownLatch(1);
-    Thread keeper =
-        Thread.ofPlatform()
-            .start(
-                () -> {
-                  module.allocate().close();
-                  released.countDown();
-                  try {
-                    mayEnd.await();
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                });
+    Thread keeper = inStepsOnAnotherThread(() -> module.allocate().close(), released, mayEnd, () -> {});
     released.await();
     assertEquals(1, slab().images().size(), "the kept slot holds the image");
     assertEquals(1, engine.metrics().unusedWarmMemories());
@@ -430,6 +417,26 @@ class PoolingEngineTest {
     assertEquals(1, engine.metrics().unusedWarmMemories(), "warm, without affinity");
     mayEnd.countDown();
     keeper.join();
+  }
+
+  /**
+   * Starts a platform thread that runs {@code first}, counts {@code done} down, waits for {@code
+   * proceed}, then runs {@code then}.
+   */
+  private static Thread inStepsOnAnotherThread(
+      Runnable first, CountDownLatch done, CountDownLatch proceed, Runnable then) {
+    return Thread.ofPlatform()
+        .start(
+            () -> {
+              first.run();
+              done.countDown();
+              try {
+                proceed.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              then.run();
+            });
   }
 
   @Test
