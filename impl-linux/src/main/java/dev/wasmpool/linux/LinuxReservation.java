@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.concurrent.locks.StampedLock;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -35,9 +34,9 @@ final class LinuxReservation implements Reservation {
    *   colours    - which key colours which pages: any mmap over a coloured range resets its pages
    *                to key 0, so mapImage and removeImage re-apply the key right after mapping.
    *
-   * Concurrency: operations on disjoint ranges run in parallel; they share the read lock of
-   * `lifecycle`, and close() takes the write lock, so no system call ever runs on an address range
-   * that was already unmapped (and possibly reused by someone else). The range maps are guarded by
+   * Concurrency: operations on disjoint ranges run in parallel; each is counted in `inFlight`, and
+   * close() stops new ones and waits for the counted ones, so no system call ever runs on an
+   * address range that was already unmapped (and possibly reused by someone else). The range maps are guarded by
    * `books`, held only for bookkeeping and never across a long call.
    *
    * Failure: if mapping over a range fails (mmap with MAP_FIXED may already have removed the old
@@ -56,15 +55,10 @@ final class LinuxReservation implements Reservation {
   /** The keys facility, or {@code null} when keys are unsupported. */
   private final @Nullable LinuxProtectionKeys keys;
 
-  /**
-   * Read-locked by every operation, write-locked by close. A StampedLock rather than a
-   * ReentrantReadWriteLock: its read lock is one compare-and-set, where the other also tracks
-   * per-thread hold counts in shared fields and a ThreadLocal on every acquisition, which showed in
-   * profiles of two threads resetting slots of one slab. No operation takes it twice.
-   */
-  private final StampedLock lifecycle = new StampedLock();
+  /** Operations running now; {@link #close()} waits for them. */
+  private final InFlight inFlight = new InFlight();
 
-  /** Set under the write lock of {@link #lifecycle}; volatile for {@link #segment()}. */
+  /** Set by {@link #close()} once no operation runs; volatile for {@link #segment()}. */
   private volatile boolean closed;
 
   private final Object books = new Object();
@@ -133,7 +127,7 @@ final class LinuxReservation implements Reservation {
 
   @Override
   public void makeAccessible(long offset, long length) {
-    long stamp = enter("makeAccessible", offset, length);
+    int stamp = enter("makeAccessible", offset, length);
     try {
       requireRange("makeAccessible", offset, length);
       if (length == 0) {
@@ -144,13 +138,13 @@ final class LinuxReservation implements Reservation {
         accessible.put(offset, offset + length, Boolean.TRUE);
       }
     } finally {
-      lifecycle.unlockRead(stamp);
+      inFlight.exit(stamp);
     }
   }
 
   @Override
   public void makeInaccessible(long offset, long length) {
-    long stamp = enter("makeInaccessible", offset, length);
+    int stamp = enter("makeInaccessible", offset, length);
     try {
       requireRange("makeInaccessible", offset, length);
       if (length == 0) {
@@ -161,13 +155,13 @@ final class LinuxReservation implements Reservation {
         accessible.remove(offset, offset + length);
       }
     } finally {
-      lifecycle.unlockRead(stamp);
+      inFlight.exit(stamp);
     }
   }
 
   @Override
   public void reset(long offset, long length, long keepResidentBytes) {
-    long stamp = enter("reset", offset, length);
+    int stamp = enter("reset", offset, length);
     try {
       String problem = rangeProblem(offset, length);
       if (problem == null && (keepResidentBytes < 0 || keepResidentBytes % pageSize != 0)) {
@@ -229,13 +223,13 @@ final class LinuxReservation implements Reservation {
         LibC.madvise(address + decommit[0], decommit[1] - decommit[0], LibC.MADV_DONTNEED);
       }
     } finally {
-      lifecycle.unlockRead(stamp);
+      inFlight.exit(stamp);
     }
   }
 
   /**
    * Restores {@code [from, to)} by writing: the image's bytes where an image is mapped, zero
-   * elsewhere. The pages stay resident. The caller holds the lifecycle read lock.
+   * elsewhere. The pages stay resident. The caller is counted in {@link #inFlight}.
    */
   private void writeBack(long from, long to) {
     if (to <= from) {
@@ -269,7 +263,7 @@ final class LinuxReservation implements Reservation {
   @Override
   public void mapImage(long offset, MemoryImage image) {
     Objects.requireNonNull(image, "image");
-    long stamp = enter("mapImage", offset, image.byteSize());
+    int stamp = enter("mapImage", offset, image.byteSize());
     try {
       if (!(image instanceof LinuxImage linuxImage) || linuxImage.owner() != owner) {
         throw new BackendException(
@@ -304,13 +298,13 @@ final class LinuxReservation implements Reservation {
         recolour(offset, end, PROT_RW);
       }
     } finally {
-      lifecycle.unlockRead(stamp);
+      inFlight.exit(stamp);
     }
   }
 
   @Override
   public void removeImage(long offset) {
-    long stamp = enter("removeImage", offset, 0);
+    int stamp = enter("removeImage", offset, 0);
     try {
       String problem = rangeProblem(offset, 0);
       Mapping mapping;
@@ -346,14 +340,14 @@ final class LinuxReservation implements Reservation {
       }
       mapping.image().unpin();
     } finally {
-      lifecycle.unlockRead(stamp);
+      inFlight.exit(stamp);
     }
   }
 
   @Override
   public void colour(long offset, long length, ProtectionKey key) {
     Objects.requireNonNull(key, "key");
-    long stamp = enter("colour", offset, length);
+    int stamp = enter("colour", offset, length);
     try {
       String args = Ranges.args(offset, length) + ", key=" + key.value();
       String problem = rangeProblem(offset, length);
@@ -393,28 +387,23 @@ final class LinuxReservation implements Reservation {
         colours.put(offset, end, key);
       }
     } finally {
-      lifecycle.unlockRead(stamp);
+      inFlight.exit(stamp);
     }
   }
 
   @Override
   public void close() {
     List<Mapping> mapped = new ArrayList<>();
-    long stamp = lifecycle.writeLock();
-    try {
-      if (closed) {
-        throw new BackendException("close", describe(), "the reservation was already closed");
-      }
-      LibC.munmap(address, byteSize);
-      closed = true;
-      synchronized (books) {
-        images.forEach((s, e, m) -> mapped.add(m));
-        images.remove(0, byteSize);
-        accessible.remove(0, byteSize);
-        colours.remove(0, byteSize);
-      }
-    } finally {
-      lifecycle.unlockWrite(stamp);
+    if (!inFlight.close()) {
+      throw new BackendException("close", describe(), "the reservation was already closed");
+    }
+    LibC.munmap(address, byteSize);
+    closed = true;
+    synchronized (books) {
+      images.forEach((s, e, m) -> mapped.add(m));
+      images.remove(0, byteSize);
+      accessible.remove(0, byteSize);
+      colours.remove(0, byteSize);
     }
     owner.reservationClosed();
     for (Mapping mapping : mapped) {
@@ -438,13 +427,12 @@ final class LinuxReservation implements Reservation {
   // ---- helpers ----
 
   /**
-   * Takes the read lock, failing if the reservation was closed. The caller unlocks in {@code
+   * Starts an operation, failing if the reservation was closed. The caller ends it in {@code
    * finally} with the returned stamp.
    */
-  private long enter(String operation, long offset, long length) {
-    long stamp = lifecycle.readLock();
-    if (closed) {
-      lifecycle.unlockRead(stamp);
+  private int enter(String operation, long offset, long length) {
+    int stamp = inFlight.enter();
+    if (stamp < 0) {
       throw new BackendException(
           operation, Ranges.args(offset, length), "the reservation was closed");
     }

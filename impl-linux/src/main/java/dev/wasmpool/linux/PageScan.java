@@ -6,7 +6,6 @@ import dev.wasmpool.spi.BackendException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -67,18 +66,9 @@ final class PageScan implements AutoCloseable {
   /** Regions per ioctl; a scan with more continues where the kernel stopped. */
   private static final int REGIONS = 64;
 
-  /** The next lane to hand to a thread. */
-  private static final AtomicInteger NEXT_LANE = new AtomicInteger();
-
-  /** A thread's argument and result buffer (freed with the thread) and its lane. */
-  private record Scratch(MemorySegment buffer, int lane) {}
-
-  private static final ThreadLocal<@Nullable Scratch> SCRATCH =
-      ThreadLocal.withInitial(
-          () ->
-              new Scratch(
-                  Arena.ofAuto().allocate(ARG_BYTES + (long) REGIONS * REGION_BYTES, 8),
-                  NEXT_LANE.getAndIncrement() & Integer.MAX_VALUE));
+  /** A thread's argument and result buffer, freed with the thread. */
+  private static final ThreadLocal<@Nullable MemorySegment> BUFFER =
+      ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(ARG_BYTES + (long) REGIONS * REGION_BYTES, 8));
 
   /** Receives runs of dirty pages, in address order. */
   @FunctionalInterface
@@ -168,7 +158,7 @@ final class PageScan implements AutoCloseable {
    * descriptors, since any lane works and only spreads the reference counting.
    */
   private static int[] openLanes(int first) {
-    int lanes = Math.clamp(Runtime.getRuntime().availableProcessors(), 1, 64);
+    int lanes = Lanes.COUNT;
     int[] fds = new int[lanes];
     fds[0] = first;
     int opened = 1;
@@ -192,12 +182,11 @@ final class PageScan implements AutoCloseable {
    * @throws BackendException if the ioctl fails
    */
   void forEachDirtyRun(long address, long length, RunConsumer consumer) {
-    Scratch scratch = SCRATCH.get();
-    if (scratch == null) {
+    MemorySegment buffer = BUFFER.get();
+    if (buffer == null) {
       throw new IllegalStateException("no scan buffer for " + Thread.currentThread());
     }
-    MemorySegment buffer = scratch.buffer();
-    int fd = fds[scratch.lane() % fds.length];
+    int fd = fds[Lanes.current() % fds.length];
     MemorySegment arg = buffer.asSlice(0, ARG_BYTES);
     MemorySegment regions = buffer.asSlice(ARG_BYTES);
     long end = address + length;
