@@ -6,6 +6,7 @@ import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.api.internal.decommit.DecommitQueue;
 import dev.wasmpool.api.internal.index.AffinityKey;
 import dev.wasmpool.api.internal.index.IndexAllocator;
+import dev.wasmpool.api.internal.index.ThreadSlotCache;
 import dev.wasmpool.api.internal.layout.AddressSpace;
 import dev.wasmpool.api.internal.layout.SlabConstraints;
 import dev.wasmpool.api.internal.layout.SlabLayout;
@@ -62,7 +63,11 @@ public final class MemoryPool implements AutoCloseable {
   private final LongAdder live = new LongAdder();
 
   /** Each thread's last released slot, kept for it; see {@link ThreadSlotCache}. */
-  private final ThreadSlotCache cache = new ThreadSlotCache();
+  private final ThreadSlotCache<KeptMemory> cache = new ThreadSlotCache<>();
+
+  /** A memory slot kept for a thread, with what {@link #free} needs later. */
+  private record KeptMemory(int slot, ModuleImages owner, int memoryIndex, long residentBytes)
+      implements ThreadSlotCache.Kept {}
 
   private MemoryPool(
       Backend backend,
@@ -190,7 +195,7 @@ public final class MemoryPool implements AutoCloseable {
    * @throws BackendException if the slot's lazy reservation fails (the slot is given back)
    */
   public int acquire(int stripe, AffinityKey key) {
-    ThreadSlotCache.Kept kept = cache.take();
+    KeptMemory kept = cache.take();
     if (kept != null) {
       if (kept.slot() % stripes.length == stripe
           && key.equals(kept.owner().key(kept.memoryIndex()))
@@ -201,7 +206,7 @@ public final class MemoryPool implements AutoCloseable {
       // Another module's or stripe's: back to the allocator first, as without the cache.
       freeKept(kept);
     }
-    for (ThreadSlotCache.Kept left; (left = cache.pollEnded()) != null; ) {
+    for (KeptMemory left; (left = cache.pollEnded()) != null; ) {
       freeKept(left);
     }
     Stripe s = stripes[stripe];
@@ -278,7 +283,7 @@ public final class MemoryPool implements AutoCloseable {
 
   /** Keeps a reset slot for this thread, or frees it when the thread keeps one already. */
   private void keepOrFree(int slot, ModuleImages owner, int memoryIndex, long residentBytes) {
-    ThreadSlotCache.Kept kept = new ThreadSlotCache.Kept(slot, owner, memoryIndex, residentBytes);
+    KeptMemory kept = new KeptMemory(slot, owner, memoryIndex, residentBytes);
     if (!owner.isClosed() && cache.put(kept)) {
       // The module's close marks it closed, then drains every cache (purge): so either that drain
       // finds this slot, or this thread sees the module closed and frees (and purges) it itself.
@@ -289,7 +294,7 @@ public final class MemoryPool implements AutoCloseable {
     free(slot, residentBytes, owner, memoryIndex);
   }
 
-  private void freeKept(ThreadSlotCache.Kept kept) {
+  private void freeKept(KeptMemory kept) {
     free(kept.slot(), kept.residentBytes(), kept.owner(), kept.memoryIndex());
   }
 

@@ -4,6 +4,7 @@ import dev.wasmpool.api.PoolExhaustedException;
 import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.api.internal.decommit.DecommitQueue;
 import dev.wasmpool.api.internal.index.IndexAllocator;
+import dev.wasmpool.api.internal.index.ThreadSlotCache;
 import dev.wasmpool.api.internal.memory.MemoryPool;
 import dev.wasmpool.spi.Backend;
 import dev.wasmpool.spi.BackendException;
@@ -41,6 +42,12 @@ public final class TablePool implements AutoCloseable {
   private final DecommitQueue queue;
   /** Slots handed out; for metrics only, so striped: two threads allocating never share a line. */
   private final LongAdder live = new LongAdder();
+
+  /** Each thread's last released slot, kept for it; see {@link ThreadSlotCache}. */
+  private final ThreadSlotCache<KeptTable> cache = new ThreadSlotCache<>();
+
+  /** A table slot kept for a thread. */
+  private record KeptTable(int slot, long residentBytes) implements ThreadSlotCache.Kept {}
 
   private TablePool(
       Backend backend,
@@ -95,13 +102,7 @@ public final class TablePool implements AutoCloseable {
    * @throws BackendException if preparing the slot fails (the slot is given back)
    */
   public int acquire() {
-    int slot = allocator.alloc(null);
-    while (slot < 0 && queue.flush()) {
-      slot = allocator.alloc(null);
-    }
-    if (slot < 0) {
-      throw new PoolExhaustedException("tables", allocator.capacity());
-    }
+    int slot = takeKeptOrAlloc();
     try {
       prepare(slot);
     } catch (RuntimeException e) {
@@ -110,6 +111,29 @@ public final class TablePool implements AutoCloseable {
     }
     live.increment();
     return slot;
+  }
+
+  /** This thread's kept slot, or one from the allocator (flushing and draining when it is out). */
+  private int takeKeptOrAlloc() {
+    KeptTable kept = cache.take();
+    if (kept != null) {
+      return kept.slot(); // tables have no affinity: any kept slot serves
+    }
+    for (KeptTable left; (left = cache.pollEnded()) != null; ) {
+      free(left);
+    }
+    int slot = allocator.alloc(null);
+    while (slot < 0 && (queue.flush() || cache.drain(this::free))) {
+      slot = allocator.alloc(null);
+    }
+    if (slot < 0) {
+      throw new PoolExhaustedException("tables", allocator.capacity());
+    }
+    return slot;
+  }
+
+  private void free(KeptTable kept) {
+    allocator.free(kept.slot(), kept.residentBytes());
   }
 
   private void prepare(int slot) {
@@ -166,7 +190,8 @@ public final class TablePool implements AutoCloseable {
   }
 
   /**
-   * Resets a slot a tenant is done with and frees it.
+   * Resets a slot a tenant is done with, then keeps it for this thread ({@link ThreadSlotCache})
+   * or frees it.
    *
    * @param slot the slot index
    * @param tableBytes the bytes the tenant could write ({@code 8 * maximumElements})
@@ -175,7 +200,10 @@ public final class TablePool implements AutoCloseable {
     live.decrement();
     usedBytes[slot] = Math.min(slotBytes, MemoryPool.roundUp(tableBytes, backend.pageSize()));
     if (queue.immediate()) {
-      resetAndFree(slot);
+      long resident = reset(slot);
+      if (!cache.put(new KeptTable(slot, resident))) {
+        allocator.free(slot, resident);
+      }
     } else {
       queue.submit(new TableReset(slot));
     }
@@ -191,17 +219,21 @@ public final class TablePool implements AutoCloseable {
     allocator.free(slot, 0);
   }
 
-  private void resetAndFree(int slot) {
+  /**
+   * Resets a released slot: a failed reset leaves it to be zeroed by hand before its next use.
+   *
+   * @return the bytes left resident
+   */
+  private long reset(int slot) {
     long used = usedBytes[slot];
     long keep = Math.min(keepResidentBytes, used);
-    long resident = keep;
     try {
       reservation(slot).reset(offset(slot), used, keep);
+      return keep;
     } catch (BackendException e) {
       needsZero[slot] = true;
-      resident = 0;
+      return 0;
     }
-    allocator.free(slot, resident);
   }
 
   /**
@@ -219,7 +251,7 @@ public final class TablePool implements AutoCloseable {
    * @return the count
    */
   public int unusedWarmSlots() {
-    return allocator.unusedWarmSlots();
+    return allocator.unusedWarmSlots() + cache.keptSlots();
   }
 
   /**
@@ -228,12 +260,13 @@ public final class TablePool implements AutoCloseable {
    * @return the sum
    */
   public long unusedBytesResident() {
-    return allocator.unusedBytesResident();
+    return allocator.unusedBytesResident() + cache.keptBytes();
   }
 
   /** Releases the reservations. Slots must be free. */
   @Override
   public void close() {
+    cache.drain(kept -> {}); // nothing to free: the reservations go
     if (shared != null) {
       shared.close();
     }
@@ -259,7 +292,7 @@ public final class TablePool implements AutoCloseable {
 
     @Override
     public void resetAndRelease() {
-      resetAndFree(slot);
+      allocator.free(slot, reset(slot));
     }
   }
 }

@@ -4,6 +4,7 @@ import static dev.wasmpool.api.internal.engine.EngineFixture.PAGE;
 import static dev.wasmpool.api.internal.engine.EngineFixture.assertAllZero;
 import static dev.wasmpool.api.internal.engine.EngineFixture.closeAndCheck;
 import static dev.wasmpool.api.internal.engine.EngineFixture.engine;
+import static dev.wasmpool.api.internal.engine.EngineFixture.fill;
 import static dev.wasmpool.api.internal.engine.EngineFixture.imageSlotOf;
 import static dev.wasmpool.api.internal.engine.EngineFixture.memoryPool;
 import static dev.wasmpool.api.internal.engine.EngineFixture.pooling;
@@ -400,6 +401,32 @@ class PoolingEngineTest {
         assertEquals("MMMM", text(firstMemory(next).segment(), 4));
       }
     }
+  }
+
+  /**
+   * Table slots are kept per thread too: a kept slot counts as unused and warm, an ended thread's
+   * kept slot serves the next instance instead of an exhaustion, and it comes back zeroed.
+   */
+  @Test
+  void keptSlots_tables_countedReclaimedAndZeroed() throws Exception {
+    engine = engine(backend, smallPool().totalTables(1).build());
+    PooledModule module = engine.register(withMemoryAndTable("t", 1, 4));
+    Thread.ofPlatform()
+        .start(
+            () -> {
+              try (InstanceAllocation a = module.allocate()) {
+                fill(a.tables().get(0).localElements(), (byte) 0x5A);
+              }
+            })
+        .join();
+    PoolMetrics m = engine.metrics();
+    assertEquals(0, m.tables());
+    assertEquals(1, m.unusedWarmTables(), "the ended thread's kept slot");
+    try (InstanceAllocation b = module.allocate()) {
+      assertAllZero(b.tables().get(0).elements());
+      assertEquals(1, engine.metrics().tables());
+    }
+    assertEquals(1, engine.metrics().unusedWarmTables());
   }
 
   /** Closing a module purges its slots kept by any thread, alive or not. */

@@ -1,4 +1,4 @@
-package dev.wasmpool.api.internal.memory;
+package dev.wasmpool.api.internal.index;
 
 import java.util.Iterator;
 import java.util.Queue;
@@ -9,25 +9,27 @@ import java.util.function.Consumer;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Each platform thread's most recently released memory slot, reset and kept for that thread's next
- * instantiation, in front of the index allocators.
+ * Each platform thread's most recently released slot of one pool, reset and kept for that thread's
+ * next instantiation, in front of the pool's {@link IndexAllocator}: the memory pool and the table
+ * pool each have one.
  *
  * <p>Why: a thread that instantiates and closes one module again and again would otherwise take
- * and give back its slot through the stripe's index allocator, whose one lock every such thread
- * shares. Two threads doing that on two cores fall into step on the lock (a convoy) for long
- * phases: in {@code ConcurrencyBenchmark} single JVMs ran at 650–720 instead of 1000–1100
- * operations per millisecond, with the same code and no compilation running, and a parking lock
- * made it worse (about 520, the one-thread rate). A kept slot is taken back without any shared
- * write but the slot's own.
+ * and give back its slots through the pools' index allocators, whose locks every such thread
+ * shares. Two threads doing that on two cores fall into step on a lock (a convoy) for long phases:
+ * in {@code ConcurrencyBenchmark} single JVMs ran at 650–720 instead of 1000–1100 operations per
+ * millisecond, with the same code and no compilation running, and a parking lock made it worse
+ * (about 520, the one-thread rate). A kept slot is taken back without any shared write but the
+ * slot's own.
  *
- * <p>To the index allocator a kept slot is in use; to the pool's metrics it is an unused warm slot
- * of its module. With one thread the order in which slots are handed out is the allocator's: a
- * kept slot for another module is given back to the allocator (as its most recently freed slot)
- * before the allocator is asked. A kept slot returns to the allocator when its thread releases
- * another slot, asks for a slot of another module or stripe, when a pool runs out ({@link #drain}
- * before {@code PoolExhaustedException}), when its module is closed (the purge drains every cache),
- * and after the keeping thread has ended, at the first acquire after a new thread starts using the
- * pool ({@link #pollEnded}).
+ * <p>To the index allocator a kept slot is in use; to the pool's metrics it is an unused warm slot.
+ * A thread keeps one slot per pool: a second release while it keeps one frees the slot as usual.
+ * The pool frees a kept slot when the thread asks for one it cannot use (the memory pool: another
+ * module's or stripe's, given back as the allocator's most recently freed slot before the
+ * allocator is asked, so with one thread slots are handed out in the allocator's order; table
+ * slots have no affinity, so any kept one serves), when the pool runs out ({@link #drain} before
+ * {@code PoolExhaustedException}), when a module is closed (the memory pool's purge drains every
+ * thread's slot), and after the keeping thread has ended, once a new thread starts using the pool
+ * ({@link #pollEnded}).
  *
  * <p>Virtual threads keep nothing: there may be millions of them, and they are not tied to a core.
  *
@@ -35,22 +37,29 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * #drain} all entries. Every exchange is an atomic swap of the entry's content, so a kept slot is
  * handed to exactly one taker.
  */
-final class ThreadSlotCache {
+public final class ThreadSlotCache<K extends ThreadSlotCache.Kept> {
 
-  /**
-   * A released, reset slot kept for a thread.
-   *
-   * @param slot the global slot index
-   * @param owner the module the slot is affine to
-   * @param memoryIndex the memory's index in that module
-   * @param residentBytes the bytes its reset kept resident
-   */
-  record Kept(int slot, ModuleImages owner, int memoryIndex, long residentBytes) {}
+  /** A released, reset slot kept for a thread, with what its pool needs to free it later. */
+  public interface Kept {
+    /**
+     * The slot.
+     *
+     * @return its index in the pool
+     */
+    int slot();
+
+    /**
+     * What the slot's reset left resident, for the metrics.
+     *
+     * @return bytes
+     */
+    long residentBytes();
+  }
 
   /** One thread's place to keep a slot. */
-  private static final class Entry {
+  private static final class Entry<K> {
     final Thread thread;
-    final AtomicReference<@Nullable Kept> kept = new AtomicReference<>();
+    final AtomicReference<@Nullable K> kept = new AtomicReference<>();
 
     Entry(Thread thread) {
       this.thread = thread;
@@ -58,26 +67,26 @@ final class ThreadSlotCache {
   }
 
   /** Every entry ever made and not yet pruned; drained by any thread. */
-  private final Queue<Entry> entries = new ConcurrentLinkedQueue<>();
+  private final Queue<Entry<K>> entries = new ConcurrentLinkedQueue<>();
 
   /** This thread's entry, made on its first use; none for virtual threads. */
-  private final ThreadLocal<@Nullable Entry> local = new ThreadLocal<>();
+  private final ThreadLocal<@Nullable Entry<K>> local = new ThreadLocal<>();
 
   /** Slots kept by threads that ended, waiting for the pool to free them ({@link #pollEnded}). */
-  private final Queue<Kept> ended = new ConcurrentLinkedQueue<>();
+  private final Queue<K> ended = new ConcurrentLinkedQueue<>();
 
   private final LongAdder keptSlots = new LongAdder();
   private final LongAdder keptBytes = new LongAdder();
 
-  private @Nullable Entry entry() {
-    Entry entry = local.get();
+  private @Nullable Entry<K> entry() {
+    Entry<K> entry = local.get();
     if (entry == null) {
       Thread thread = Thread.currentThread();
       if (thread.isVirtual()) {
         return null;
       }
       pruneEnded();
-      entry = new Entry(thread);
+      entry = new Entry<>(thread);
       entries.add(entry);
       local.set(entry);
     }
@@ -89,8 +98,8 @@ final class ThreadSlotCache {
    *
    * @return the kept slot, now the caller's; {@code null} if none
    */
-  @Nullable Kept take() {
-    Entry entry = entry();
+  public @Nullable K take() {
+    Entry<K> entry = entry();
     return entry == null ? null : counted(entry.kept.getAndSet(null));
   }
 
@@ -101,8 +110,8 @@ final class ThreadSlotCache {
    * @return {@code false} if this thread keeps nothing (a virtual thread, or it already keeps a
    *     slot): the caller frees the slot itself
    */
-  boolean put(Kept slot) {
-    Entry entry = entry();
+  public boolean put(K slot) {
+    Entry<K> entry = entry();
     if (entry == null || !entry.kept.compareAndSet(null, slot)) {
       return false;
     }
@@ -117,8 +126,8 @@ final class ThreadSlotCache {
    * @param slot what {@link #put} kept
    * @return whether the caller has it back
    */
-  boolean takeBack(Kept slot) {
-    Entry entry = entry();
+  public boolean takeBack(K slot) {
+    Entry<K> entry = entry();
     if (entry == null || !entry.kept.compareAndSet(slot, null)) {
       return false;
     }
@@ -132,14 +141,14 @@ final class ThreadSlotCache {
    * @param to receives each slot
    * @return whether any slot was drained
    */
-  boolean drain(Consumer<Kept> to) {
+  public boolean drain(Consumer<? super K> to) {
     boolean any = false;
-    for (Kept kept; (kept = pollEnded()) != null; ) {
+    for (K kept; (kept = pollEnded()) != null; ) {
       to.accept(kept);
       any = true;
     }
-    for (Entry entry : entries) {
-      Kept kept = counted(entry.kept.getAndSet(null));
+    for (Entry<K> entry : entries) {
+      K kept = counted(entry.kept.getAndSet(null));
       if (kept != null) {
         to.accept(kept);
         any = true;
@@ -154,17 +163,17 @@ final class ThreadSlotCache {
    *
    * @return such a slot, now the caller's; {@code null} if none
    */
-  @Nullable Kept pollEnded() {
+  public @Nullable K pollEnded() {
     return counted(ended.poll());
   }
 
   /** Slots kept now, over all threads. */
-  int keptSlots() {
+  public int keptSlots() {
     return keptSlots.intValue();
   }
 
   /** Bytes the kept slots have resident. */
-  long keptBytes() {
+  public long keptBytes() {
     return keptBytes.sum();
   }
 
@@ -173,11 +182,11 @@ final class ThreadSlotCache {
    * many as the threads alive), moving what they kept to {@link #pollEnded}.
    */
   private void pruneEnded() {
-    for (Iterator<Entry> it = entries.iterator(); it.hasNext(); ) {
-      Entry entry = it.next();
+    for (Iterator<Entry<K>> it = entries.iterator(); it.hasNext(); ) {
+      Entry<K> entry = it.next();
       if (!entry.thread.isAlive()) {
         it.remove();
-        Kept kept = entry.kept.getAndSet(null);
+        K kept = entry.kept.getAndSet(null);
         if (kept != null) {
           ended.add(kept); // still counted as kept until polled
         }
@@ -185,7 +194,7 @@ final class ThreadSlotCache {
     }
   }
 
-  private @Nullable Kept counted(@Nullable Kept taken) {
+  private @Nullable K counted(@Nullable K taken) {
     if (taken != null) {
       keptSlots.decrement();
       keptBytes.add(-taken.residentBytes());

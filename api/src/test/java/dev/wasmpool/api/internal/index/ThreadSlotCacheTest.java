@@ -1,4 +1,4 @@
-package dev.wasmpool.api.internal.memory;
+package dev.wasmpool.api.internal.index;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.wasmpool.api.internal.memory.ThreadSlotCache.Kept;
-import dev.wasmpool.api.testing.FakeBackend;
-import dev.wasmpool.api.testing.Modules;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -17,16 +14,16 @@ import org.junit.jupiter.api.Test;
 /** The per-thread slot cache: one slot per platform thread, none for virtual ones, drained once. */
 class ThreadSlotCacheTest {
 
-  private final ModuleImages module =
-      new ModuleImages(1, Modules.empty("m"), false, FakeBackend.linuxLike(), image -> {}, image -> {});
+  /** What a pool would keep: the slot and its resident bytes. */
+  private record Kept(int slot, long residentBytes) implements ThreadSlotCache.Kept {}
 
-  private final ThreadSlotCache cache = new ThreadSlotCache();
+  private final ThreadSlotCache<Kept> cache = new ThreadSlotCache<>();
 
   @Test
   void putTake_oneSlotPerThread_counted() {
-    Kept first = new Kept(3, module, 0, 4096);
+    Kept first = new Kept(3, 4096);
     assertTrue(cache.put(first));
-    assertFalse(cache.put(new Kept(4, module, 0, 0)), "a thread keeps one slot");
+    assertFalse(cache.put(new Kept(4, 0)), "a thread keeps one slot");
     assertEquals(1, cache.keptSlots());
     assertEquals(4096, cache.keptBytes());
     assertSame(first, cache.take());
@@ -37,9 +34,9 @@ class ThreadSlotCacheTest {
 
   @Test
   void drain_takesEveryThreadsSlotOnce_andTakeBackThenFails() throws Exception {
-    Kept mine = new Kept(1, module, 0, 0);
+    Kept mine = new Kept(1, 0);
     assertTrue(cache.put(mine));
-    Thread other = Thread.ofPlatform().start(() -> cache.put(new Kept(2, module, 0, 0)));
+    Thread other = Thread.ofPlatform().start(() -> cache.put(new Kept(2, 0)));
     other.join();
     List<Integer> drained = new ArrayList<>();
     assertTrue(cache.drain(kept -> drained.add(kept.slot())));
@@ -52,7 +49,7 @@ class ThreadSlotCacheTest {
 
   @Test
   void takeBack_returnsWhatThisThreadPut() {
-    Kept mine = new Kept(5, module, 0, 100);
+    Kept mine = new Kept(5, 100);
     assertTrue(cache.put(mine));
     assertTrue(cache.takeBack(mine));
     assertFalse(cache.takeBack(mine));
@@ -62,14 +59,14 @@ class ThreadSlotCacheTest {
   @Test
   void virtualThreads_keepNothing() throws Exception {
     AtomicReference<Boolean> kept = new AtomicReference<>();
-    Thread.ofVirtual().start(() -> kept.set(cache.put(new Kept(1, module, 0, 0)))).join();
+    Thread.ofVirtual().start(() -> kept.set(cache.put(new Kept(1, 0)))).join();
     assertEquals(Boolean.FALSE, kept.get());
     assertEquals(0, cache.keptSlots());
   }
 
   @Test
   void endedThreadsSlot_isOfferedWhenANewThreadRegisters() throws Exception {
-    Thread.ofPlatform().start(() -> cache.put(new Kept(7, module, 0, 8))).join();
+    Thread.ofPlatform().start(() -> cache.put(new Kept(7, 8))).join();
     assertEquals(1, cache.keptSlots());
     assertNull(cache.pollEnded(), "not pruned until a new thread registers");
     assertNull(cache.take()); // this thread registers now, pruning the ended one
