@@ -2,7 +2,10 @@ package dev.wasmpool.api;
 
 /**
  * A snapshot of an engine's pools, taken by {@link Engine#metrics()}: immutable and thread-safe.
- * The counts are read one after another without a global lock, so under concurrent use they may
+ * Each pool's slot counts (its live, unused warm and pending slots, their resident bytes and its
+ * {@link Counters}) are read at one moment under that pool's lock, so for one pool {@code live +
+ * unused warm + pending} never exceeds its total even under concurrent use. The memory pool, the
+ * table pool and the instance counts are read one after another, so across them a snapshot may
  * mix moments.
  *
  * <p>Counting rules:
@@ -24,7 +27,8 @@ package dev.wasmpool.api;
  *   <li>wasmpool has no stack pool, so {@code unusedWarmStacks} and {@code
  *       unusedStackBytesResident} are always 0; {@code stacks} counts {@link
  *       AccountedResource#STACK} permits.
- *   <li>With the on-demand strategy nothing is kept between instances: every unused count is 0.
+ *   <li>With the on-demand strategy nothing is kept between instances: every unused count is 0,
+ *       and so is every {@link Counters} field.
  * </ul>
  *
  * @param coreInstances live instance allocations
@@ -39,6 +43,7 @@ package dev.wasmpool.api;
  * @param unusedMemoryBytesResident bytes kept resident by free memory slots
  * @param unusedTableBytesResident bytes kept resident by free table slots
  * @param unusedStackBytesResident always 0 (no stack pool)
+ * @param counters cumulative counts of how slots were chosen and reset, since the engine started
  */
 public record PoolMetrics(
     int coreInstances,
@@ -52,4 +57,91 @@ public record PoolMetrics(
     int unusedWarmStacks,
     long unusedMemoryBytesResident,
     long unusedTableBytesResident,
-    long unusedStackBytesResident) {}
+    long unusedStackBytesResident,
+    PoolMetrics.Counters counters) {
+
+  /**
+   * A snapshot without pool activity (all {@link Counters} zero), for strategies that keep no
+   * slots.
+   *
+   * @param coreInstances live instance allocations
+   * @param componentInstances live component-instance permits
+   * @param memories live linear memories
+   * @param tables live tables
+   * @param stacks live stack permits
+   * @param gcHeaps live GC-heap permits
+   * @param unusedWarmMemories memory slots used before and free now
+   * @param unusedWarmTables table slots used before and free now
+   * @param unusedWarmStacks always 0
+   * @param unusedMemoryBytesResident bytes kept resident by free memory slots
+   * @param unusedTableBytesResident bytes kept resident by free table slots
+   * @param unusedStackBytesResident always 0
+   */
+  public PoolMetrics(
+      int coreInstances,
+      int componentInstances,
+      int memories,
+      int tables,
+      int stacks,
+      int gcHeaps,
+      int unusedWarmMemories,
+      int unusedWarmTables,
+      int unusedWarmStacks,
+      long unusedMemoryBytesResident,
+      long unusedTableBytesResident,
+      long unusedStackBytesResident) {
+    this(
+        coreInstances,
+        componentInstances,
+        memories,
+        tables,
+        stacks,
+        gcHeaps,
+        unusedWarmMemories,
+        unusedWarmTables,
+        unusedWarmStacks,
+        unusedMemoryBytesResident,
+        unusedTableBytesResident,
+        unusedStackBytesResident,
+        Counters.NONE);
+  }
+
+  /**
+   * What the pools did since the engine started: which of the slot rules served each
+   * instantiation, how slots were reset, and how often a pool ran out. All counts only grow.
+   *
+   * <p>The takes follow {@link PoolingAllocationConfig#maxUnusedWarmSlots()}'s rules: an
+   * <em>affine</em> take reused the most recently freed slot of the same module's memory; a
+   * <em>warm</em> take reused the least recently freed slot of another module (or of none); a
+   * <em>cold</em> take used a slot never used before. Tables have no affinity, so every table
+   * take is warm or cold.
+   *
+   * @param memoryAffineTakes memory slots taken by affinity
+   * @param memoryWarmTakes memory slots taken from another module's warm slots
+   * @param memoryColdTakes memory slots taken cold
+   * @param tableWarmTakes table slots reused
+   * @param tableColdTakes table slots taken cold
+   * @param pendingResets slots whose reset waits in the decommit queue now (neither live nor
+   *     warm); always 0 when {@link PoolingAllocationConfig#decommitBatchSize()} is 0 or 1
+   * @param inlineResets slot resets done when their instance closed
+   * @param batchedResets slot resets whose decommit went into a batch
+   * @param decommitBatches batches handed to the backend (one {@code process_madvise} call, or
+   *     one {@code madvise} per range, on Linux)
+   * @param exhaustions {@link PoolExhaustedException}s thrown for memories and tables
+   */
+  public record Counters(
+      long memoryAffineTakes,
+      long memoryWarmTakes,
+      long memoryColdTakes,
+      long tableWarmTakes,
+      long tableColdTakes,
+      int pendingResets,
+      long inlineResets,
+      long batchedResets,
+      long decommitBatches,
+      long exhaustions) {
+
+    /** No activity. */
+    public static final Counters NONE = new Counters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  }
+}

@@ -3,6 +3,7 @@ package dev.wasmpool.linux;
 import dev.wasmpool.spi.Backend;
 import dev.wasmpool.spi.BackendException;
 import dev.wasmpool.spi.Capabilities;
+import dev.wasmpool.spi.DecommitBatch;
 import dev.wasmpool.spi.MemoryImage;
 import dev.wasmpool.spi.ProtectionKeys;
 import dev.wasmpool.spi.Reservation;
@@ -118,6 +119,16 @@ final class LinuxBackend implements Backend {
   public MemoryImage createImage(MemorySegment contents) {
     String args = Ranges.requireImageContents(contents);
     return open.createImage(args, () -> LinuxImage.create(this, contents, pageSize));
+  }
+
+  @Override
+  public void decommit(DecommitBatch batch) {
+    ProcessMadvise.get().decommit(batch);
+  }
+
+  @Override
+  public String decommitMethod() {
+    return ProcessMadvise.get().method();
   }
 
   @Override

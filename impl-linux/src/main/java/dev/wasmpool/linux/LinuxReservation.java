@@ -1,6 +1,7 @@
 package dev.wasmpool.linux;
 
 import dev.wasmpool.spi.BackendException;
+import dev.wasmpool.spi.DecommitBatch;
 import dev.wasmpool.spi.MemoryImage;
 import dev.wasmpool.spi.ProtectionKey;
 import dev.wasmpool.spi.Reservation;
@@ -161,7 +162,25 @@ final class LinuxReservation implements Reservation {
 
   @Override
   public void reset(long offset, long length, long keepResidentBytes) {
-    int stamp = enter("reset", offset, length);
+    reset(offset, length, keepResidentBytes, null, "reset");
+  }
+
+  @Override
+  public void reset(long offset, long length, long keepResidentBytes, DecommitBatch deferred) {
+    reset(offset, length, keepResidentBytes, deferred, "reset");
+  }
+
+  /**
+   * Restores the prefix by writing; decommits the rest now ({@code deferred == null}) or adds it to
+   * {@code deferred}.
+   */
+  private void reset(
+      long offset,
+      long length,
+      long keepResidentBytes,
+      @Nullable DecommitBatch deferred,
+      String operation) {
+    int stamp = enter(operation, offset, length);
     try {
       String problem = rangeProblem(offset, length);
       if (problem == null && (keepResidentBytes < 0 || keepResidentBytes % pageSize != 0)) {
@@ -198,7 +217,7 @@ final class LinuxReservation implements Reservation {
         // brings back the image's bytes or zero on the next touch.
         writeBack(offset, keepEnd);
         if (length > keep) {
-          LibC.madvise(address + keepEnd, length - keep, LibC.MADV_DONTNEED);
+          decommit(keepEnd, length - keep, deferred);
         }
         return;
       }
@@ -220,11 +239,67 @@ final class LinuxReservation implements Reservation {
             }
           });
       if (decommit[1] > decommit[0]) {
-        LibC.madvise(address + decommit[0], decommit[1] - decommit[0], LibC.MADV_DONTNEED);
+        decommit(decommit[0], decommit[1] - decommit[0], deferred);
       }
     } finally {
       inFlight.exit(stamp);
     }
+  }
+
+  /** Decommits a range now, or leaves it to {@code deferred}. */
+  private void decommit(long offset, long length, @Nullable DecommitBatch deferred) {
+    if (deferred == null) {
+      LibC.madvise(address + offset, length, LibC.MADV_DONTNEED);
+    } else {
+      deferred.add(this, offset, length);
+    }
+  }
+
+  /**
+   * Counts a batched decommit of a range of this reservation as an operation in flight, so that
+   * {@link #close()} waits for it; the caller passes the stamp to {@link #exitDecommit(int)}.
+   *
+   * @param offset the range's start
+   * @param length its length
+   * @return the stamp
+   * @throws BackendException if the range is invalid or the reservation was closed
+   */
+  int enterDecommit(long offset, long length) {
+    int stamp = enter("decommit", offset, length);
+    String problem = rangeProblem(offset, length);
+    if (problem != null) {
+      inFlight.exit(stamp);
+      throw new BackendException("decommit", Ranges.args(offset, length), problem);
+    }
+    return stamp;
+  }
+
+  /**
+   * Ends what {@link #enterDecommit} began.
+   *
+   * @param stamp its stamp
+   */
+  void exitDecommit(int stamp) {
+    inFlight.exit(stamp);
+  }
+
+  /**
+   * The address of an offset of this reservation.
+   *
+   * @param offset the offset
+   * @return the address
+   */
+  long addressOf(long offset) {
+    return address + offset;
+  }
+
+  /**
+   * The backend that made this reservation.
+   *
+   * @return the owner
+   */
+  LinuxBackend owner() {
+    return owner;
   }
 
   /**

@@ -63,6 +63,32 @@ public interface Backend extends AutoCloseable {
   ProtectionKeys protectionKeys();
 
   /**
+   * Hands back to the system every range of a batch filled by {@link Reservation#reset(long,
+   * long, long, DecommitBatch)} of this backend's reservations: afterwards each range reads its
+   * baseline. A backend with a batched system call issues as few calls as it can.
+   *
+   * <p>The default resets each range by {@link Reservation#reset(long, long)}.
+   *
+   * @param batch the ranges; their reservations must be open
+   * @throws BackendException if the system refuses; which ranges were decommitted is then unknown
+   */
+  default void decommit(DecommitBatch batch) {
+    for (int i = 0; i < batch.size(); i++) {
+      batch.reservation(i).reset(batch.offset(i), batch.length(i));
+    }
+  }
+
+  /**
+   * How {@link #decommit(DecommitBatch)} hands pages back on this system, for the engine's start-up
+   * log: for example {@code "process_madvise(2), one call per batch"}.
+   *
+   * @return a short description
+   */
+  default String decommitMethod() {
+    return "one reset per range";
+  }
+
+  /**
    * Releases what the backend itself holds. Reservations and images must be closed first; a second
    * call does nothing. Once closed, {@link #reserve} and {@link #createImage} fail.
    *

@@ -87,6 +87,25 @@ public interface Reservation extends AutoCloseable {
   void reset(long offset, long length, long keepResidentBytes);
 
   /**
+   * Like {@link #reset(long, long, long)}, but the pages it would hand back to the system are
+   * added to {@code deferred} instead, for {@link Backend#decommit(DecommitBatch)} to hand back
+   * with other ranges in one go. Until then those pages may still read what was written; the
+   * caller must not give the range to anyone before the batch is decommitted.
+   *
+   * <p>The default resets at once and adds nothing: right for backends whose reset writes.
+   *
+   * @param offset the start
+   * @param length the length; zero does nothing
+   * @param keepResidentBytes how many leading bytes to restore by writing, as for {@link
+   *     #reset(long, long, long)}
+   * @param deferred receives the ranges left to decommit
+   * @throws BackendException if the range is invalid or the system refuses
+   */
+  default void reset(long offset, long length, long keepResidentBytes, DecommitBatch deferred) {
+    reset(offset, length, keepResidentBytes);
+  }
+
+  /**
    * Maps {@code image} at {@code offset} so that the range of the image's size reads the image's
    * bytes and is readable and writable. Writes stay private to this reservation and never reach
    * the image (copy-on-write where {@link Capabilities#copyOnWriteImages()}, a copy otherwise).

@@ -3,6 +3,7 @@ package dev.wasmpool.api.testing;
 import dev.wasmpool.spi.Backend;
 import dev.wasmpool.spi.BackendException;
 import dev.wasmpool.spi.Capabilities;
+import dev.wasmpool.spi.DecommitBatch;
 import dev.wasmpool.spi.MemoryImage;
 import dev.wasmpool.spi.ProtectionKey;
 import dev.wasmpool.spi.ProtectionKeys;
@@ -233,6 +234,15 @@ public final class FakeBackend implements Backend {
     FakeImage image = new FakeImage(this, bytes);
     openImages.add(image);
     return image;
+  }
+
+  /** Records {@code decommit(N ranges)} (one call per batch, as one process_madvise), then restores each range. */
+  @Override
+  public void decommit(DecommitBatch batch) {
+    record("decommit", batch.size() + " ranges");
+    for (int i = 0; i < batch.size(); i++) {
+      ((FakeReservation) batch.reservation(i)).restore(batch.offset(i), batch.length(i));
+    }
   }
 
   @Override
@@ -516,6 +526,24 @@ public final class FakeBackend implements Backend {
 
     @Override
     public synchronized void reset(long offset, long length, long keepResidentBytes) {
+      long keep = checkReset(offset, length, keepResidentBytes);
+      backend.record("reset", hex(offset) + ", " + hex(length) + ", keep=" + hex(keep));
+      restore(offset, length);
+    }
+
+    /** Like Linux: the prefix restored now, the rest left to the batch (its bytes stay until then). */
+    @Override
+    public synchronized void reset(
+        long offset, long length, long keepResidentBytes, DecommitBatch deferred) {
+      long keep = checkReset(offset, length, keepResidentBytes);
+      backend.record("reset", hex(offset) + ", " + hex(length) + ", keep=" + hex(keep));
+      restore(offset, keep);
+      if (length > keep) {
+        deferred.add(this, offset + keep, length - keep);
+      }
+    }
+
+    private long checkReset(long offset, long length, long keepResidentBytes) {
       check("reset", offset, length);
       if (keepResidentBytes < 0 || keepResidentBytes % backend.pageSize != 0) {
         throw new BackendException("reset", hex(keepResidentBytes), "keep-resident not page-aligned");
@@ -524,7 +552,11 @@ public final class FakeBackend implements Backend {
       if (!isAccessible(offset, keep)) {
         throw new BackendException("reset", hex(offset) + ", " + hex(length), "keep-resident prefix inaccessible");
       }
-      backend.record("reset", hex(offset) + ", " + hex(length) + ", keep=" + hex(keep));
+      return keep;
+    }
+
+    /** Brings a range back to its baseline: zero, or the image's bytes. */
+    synchronized void restore(long offset, long length) {
       long end = Math.min(offset + length, segment.byteSize());
       if (offset < end) {
         segment.asSlice(offset, end - offset).fill((byte) 0);

@@ -74,9 +74,10 @@ final class EngineImpl implements Engine {
     this.allocator = allocator;
     LOG.log(
         System.Logger.Level.INFO,
-        "wasmpool engine started: backend {0}, {1}",
+        "wasmpool engine started: backend {0}, {1}, decommits: {2}",
         backend.name(),
-        config.allocationStrategy());
+        config.allocationStrategy(),
+        backend.decommitMethod());
     LOG.log(System.Logger.Level.DEBUG, "wasmpool engine configuration: {0}", config);
   }
 

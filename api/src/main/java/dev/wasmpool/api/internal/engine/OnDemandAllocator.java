@@ -127,7 +127,8 @@ final class OnDemandAllocator implements InstanceAllocator {
 
   @Override
   public PoolMetrics metrics() {
-    return limits.metrics(liveMemories.get(), liveTables.get(), 0, 0, 0, 0);
+    return limits.metrics(
+        liveMemories.get(), liveTables.get(), 0, 0, 0, 0, PoolMetrics.Counters.NONE);
   }
 
   @Override

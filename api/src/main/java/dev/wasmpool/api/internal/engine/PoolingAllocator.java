@@ -7,6 +7,7 @@ import dev.wasmpool.api.PoolMetrics;
 import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.api.TableType;
 import dev.wasmpool.api.internal.decommit.DecommitQueue;
+import dev.wasmpool.api.internal.index.IndexAllocator;
 import dev.wasmpool.api.internal.limits.InstanceLimits;
 import dev.wasmpool.api.internal.limits.ModuleValidator;
 import dev.wasmpool.api.internal.memory.ImageSlot;
@@ -49,7 +50,7 @@ final class PoolingAllocator implements InstanceAllocator {
     this.config = config;
     this.validator = new ModuleValidator(config);
     this.limits = InstanceLimits.of(config);
-    this.queue = new DecommitQueue(config.decommitBatchSize());
+    this.queue = new DecommitQueue(backend, config.decommitBatchSize());
     List<ProtectionKey> keys =
         KeySelection.select(config.memoryProtectionKeys(), config.maxMemoryProtectionKeys(), backend);
     this.memories = MemoryPool.create(backend, engine, config, keys, queue);
@@ -140,13 +141,22 @@ final class PoolingAllocator implements InstanceAllocator {
 
   @Override
   public PoolMetrics metrics() {
+    IndexAllocator.Counts m = memories.counts();
+    IndexAllocator.Counts t = tables.counts();
+    PoolMetrics.Counters counters =
+        new PoolMetrics.Counters(
+            m.affineTakes(),
+            m.otherWarmTakes(),
+            m.coldTakes(),
+            t.otherWarmTakes() + t.affineTakes(),
+            t.coldTakes(),
+            m.pending() + t.pending(),
+            memories.inlineResets() + tables.inlineResets(),
+            memories.batchedResets() + tables.batchedResets(),
+            queue.batches(),
+            memories.exhaustions() + tables.exhaustions());
     return limits.metrics(
-        memories.liveMemories(),
-        tables.liveTables(),
-        memories.unusedWarmSlots(),
-        tables.unusedWarmSlots(),
-        memories.unusedBytesResident(),
-        tables.unusedBytesResident());
+        m.live(), t.live(), m.unusedWarm(), t.unusedWarm(), m.unusedBytesResident(), t.unusedBytesResident(), counters);
   }
 
   /**

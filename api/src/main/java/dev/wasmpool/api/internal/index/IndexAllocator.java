@@ -13,8 +13,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * Chooses pool slots with module affinity and a budget of unused warm slots.
  *
  * <p>Every slot is in exactly one state: <em>used</em> (handed out, remembering the {@link
- * AffinityKey} it was taken for, or none), <em>unused cold</em> (never handed out) or <em>unused
- * warm</em> (freed, with its affinity and the bytes it still has resident). {@link
+ * AffinityKey} it was taken for, or none), <em>pending</em> (given back, its reset waiting in a
+ * decommit batch: neither usable nor counted as warm), <em>unused cold</em> (never handed out) or
+ * <em>unused warm</em> (freed, with its affinity and the bytes it still has resident). {@link
  * #alloc(AffinityKey)} picks, in order:
  *
  * <ol>
@@ -30,18 +31,22 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * affine to the key, without affinity, so that the caller can remove the module's image from each
  * and {@link #free(int, long) free} it back (warm, no affinity, most recently used).
  *
- * <p>Every operation is O(1) (one hash lookup for the affinity list). Thread-safe: one lock guards
- * all state and is held only for the list updates, never while the caller touches memory.
+ * <p>Every operation is O(1) (one hash lookup for the affinity list) but {@link #freeAll}, which is
+ * O(n) for n slots. Thread-safe: one lock guards all state and is held only for the list updates,
+ * never while the caller touches memory. This allocator is the only place that knows which slots
+ * are free, for every thread: there is no per-thread cache in front of it, so the choice above is
+ * made over the whole pool whatever thread asks.
  */
 public final class IndexAllocator {
 
   /*
    * Concurrency:
-   *   One lock guards every field below `lock`. Critical sections are a few array writes and at
-   *   most one HashMap operation. The allocator is not sharded: wasmpool targets small machines
-   *   (2 cores in CI), where one uncontended lock costs less than walking shards. The contended
-   *   case, threads taking back the slots they just released, does not reach this lock: the
-   *   memory pool keeps each thread's last slot for it (ThreadSlotCache).
+   *   One lock (SlotLock) guards every field below it. Critical sections are a few array writes
+   *   and at most one HashMap operation, so the lock spins instead of parking: a waiter is never
+   *   more than one short critical section behind, and parking a waiter (then waking it, a system
+   *   call each way) is what made two threads convoy on a monitor. The allocator is not sharded:
+   *   sharding per thread would let a thread take its own shard's slot where the rules pick
+   *   another thread's, which changes both the slot choice and how many slots stay warm.
    *
    * Layout:
    *   warm list (oldest at head):  head -> s4 <-> s0 <-> s7 <-> s2 <- tail
@@ -57,11 +62,12 @@ public final class IndexAllocator {
   private static final byte USED = 0;
   private static final byte COLD = 1;
   private static final byte WARM = 2;
+  private static final byte PENDING = 3;
 
   private final int capacity;
   private final int maxUnusedWarmSlots;
 
-  private final Object lock = new Object();
+  private final SlotLock lock = new SlotLock();
 
   /** Each slot's state; slots at or above {@link #nextCold} are {@link #COLD}. Guarded by lock. */
   private final byte[] state;
@@ -89,6 +95,16 @@ public final class IndexAllocator {
 
   /** The number of used slots. Guarded by lock. */
   private int live;
+
+  /** The number of pending slots. Guarded by lock. */
+  private int pending;
+
+  /** Allocations served by rule 1 (an affine warm slot), rule 2/3 warm, and cold. Guarded by lock. */
+  private long affineTakes;
+
+  private long otherWarmTakes;
+
+  private long coldTakes;
 
   /** The sum of {@link #bytesResident} over warm slots. Guarded by lock. */
   private long unusedBytesResident;
@@ -137,25 +153,28 @@ public final class IndexAllocator {
    * @return slot index, or -1 when every slot is in use
    */
   public int alloc(@Nullable AffinityKey affinity) {
-    synchronized (lock) {
+    lock.lock();
+    try {
       int slot = affinity == null ? SlotLinks.NONE : pickAffine(affinity);
-      if (slot == SlotLinks.NONE) {
-        if (warm.size < maxUnusedWarmSlots) {
-          slot = pickCold();
-          if (slot == SlotLinks.NONE) {
-            slot = pickWarm();
-          }
-        } else {
+      if (slot != SlotLinks.NONE) {
+        affineTakes++;
+      } else if (warm.size < maxUnusedWarmSlots) {
+        slot = pickCold();
+        if (slot == SlotLinks.NONE) {
           slot = pickWarm();
-          if (slot == SlotLinks.NONE) {
-            slot = pickCold();
-          }
+        }
+      } else {
+        slot = pickWarm();
+        if (slot == SlotLinks.NONE) {
+          slot = pickCold();
         }
       }
       if (slot != SlotLinks.NONE) {
         markUsed(slot, affinity);
       }
       return slot;
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -170,12 +189,15 @@ public final class IndexAllocator {
    */
   public int allocAffineAndClearAffinity(AffinityKey key) {
     Objects.requireNonNull(key, "key");
-    synchronized (lock) {
+    lock.lock();
+    try {
       int slot = pickAffine(key);
       if (slot != SlotLinks.NONE) {
         markUsed(slot, null);
       }
       return slot;
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -191,29 +213,148 @@ public final class IndexAllocator {
    */
   public void free(int slot, long bytesResident) {
     Objects.checkIndex(slot, capacity);
-    if (bytesResident < 0) {
-      throw new IllegalArgumentException(
-          "bytesResident must not be negative (was " + bytesResident + ")");
-    }
-    synchronized (lock) {
+    checkBytes(bytesResident);
+    lock.lock();
+    try {
       if (state[slot] != USED) {
         throw new IllegalStateException(
             "slot " + slot + " is not in use (it is " + stateName(state[slot]) + ")");
       }
       live--;
-      state[slot] = WARM;
-      this.bytesResident[slot] = bytesResident;
-      unusedBytesResident += bytesResident;
-      warmLinks.append(warm, slot);
-      AffinityKey key = affinity[slot];
-      if (key != null) {
-        SlotList list = affine.get(key);
-        if (list == null) {
-          list = new SlotList();
-          affine.put(key, list);
-        }
-        affineLinks.append(list, slot);
+      makeWarm(slot, bytesResident);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Marks a used slot pending: given back by its tenant, its reset waiting in a decommit batch. A
+   * pending slot is not handed out until {@link #freeAll} returns it.
+   *
+   * @param slot the slot, which must be in use
+   * @throws IndexOutOfBoundsException if {@code slot} is not in {@code [0, capacity)}
+   * @throws IllegalStateException if the slot is not in use
+   */
+  public void markPending(int slot) {
+    Objects.checkIndex(slot, capacity);
+    lock.lock();
+    try {
+      if (state[slot] != USED) {
+        throw new IllegalStateException(
+            "slot " + slot + " is not in use (it is " + stateName(state[slot]) + ")");
       }
+      live--;
+      pending++;
+      state[slot] = PENDING;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Frees pending (or used) slots in one critical section, in the order given: the last becomes
+   * the most recently freed. Used when a decommit batch has run.
+   *
+   * @param slots the slots; each must be pending or in use, and appear once
+   * @param bytesResident the bytes each slot keeps resident, index for index
+   * @param count how many leading entries of the arrays to free
+   * @throws IllegalStateException if a slot is neither pending nor in use; nothing is freed then
+   */
+  public void freeAll(int[] slots, long[] bytesResident, int count) {
+    Objects.checkFromIndexSize(0, count, Math.min(slots.length, bytesResident.length));
+    for (int i = 0; i < count; i++) {
+      Objects.checkIndex(slots[i], capacity);
+      checkBytes(bytesResident[i]);
+    }
+    lock.lock();
+    try {
+      for (int i = 0; i < count; i++) {
+        byte s = state[slots[i]];
+        if (s != USED && s != PENDING) {
+          throw new IllegalStateException(
+              "slot " + slots[i] + " is not in use (it is " + stateName(s) + ")");
+        }
+      }
+      for (int i = 0; i < count; i++) {
+        int slot = slots[i];
+        if (state[slot] == PENDING) {
+          pending--;
+        } else {
+          live--;
+        }
+        makeWarm(slot, bytesResident[i]);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Links a slot into the warm list and its affinity list, with its resident bytes. */
+  private void makeWarm(int slot, long bytes) {
+    state[slot] = WARM;
+    this.bytesResident[slot] = bytes;
+    unusedBytesResident += bytes;
+    warmLinks.append(warm, slot);
+    AffinityKey key = affinity[slot];
+    if (key != null) {
+      SlotList list = affine.get(key);
+      if (list == null) {
+        list = new SlotList();
+        affine.put(key, list);
+      }
+      affineLinks.append(list, slot);
+    }
+  }
+
+  private static void checkBytes(long bytesResident) {
+    if (bytesResident < 0) {
+      throw new IllegalArgumentException(
+          "bytesResident must not be negative (was " + bytesResident + ")");
+    }
+  }
+
+  /**
+   * A consistent view of the allocator: every count read in one critical section, so that {@code
+   * live + pending + unusedWarm + cold == capacity} always holds.
+   *
+   * @param live used slots
+   * @param pending slots whose reset waits in a decommit batch
+   * @param unusedWarm free slots used before
+   * @param cold slots never handed out
+   * @param unusedBytesResident bytes the warm slots keep resident
+   * @param affineTakes allocations served by a warm slot affine to the key (rule 1), ever
+   * @param otherWarmTakes allocations served by a warm slot of another or no affinity, ever
+   * @param coldTakes allocations served by a cold slot, ever
+   */
+  public record Counts(
+      int live,
+      int pending,
+      int unusedWarm,
+      int cold,
+      long unusedBytesResident,
+      long affineTakes,
+      long otherWarmTakes,
+      long coldTakes) {}
+
+  /**
+   * Reads every count at one moment.
+   *
+   * @return the counts
+   */
+  public Counts counts() {
+    lock.lock();
+    try {
+      return new Counts(
+          live,
+          pending,
+          warm.size,
+          capacity - nextCold,
+          unusedBytesResident,
+          affineTakes,
+          otherWarmTakes,
+          coldTakes);
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -223,9 +364,7 @@ public final class IndexAllocator {
    * @return slots handed out and not yet freed
    */
   public int liveSlots() {
-    synchronized (lock) {
-      return live;
-    }
+    return counts().live();
   }
 
   /**
@@ -234,9 +373,7 @@ public final class IndexAllocator {
    * @return slots freed and not taken again
    */
   public int unusedWarmSlots() {
-    synchronized (lock) {
-      return warm.size;
-    }
+    return counts().unusedWarm();
   }
 
   /**
@@ -245,9 +382,7 @@ public final class IndexAllocator {
    * @return the sum over unused warm slots
    */
   public long unusedBytesResident() {
-    synchronized (lock) {
-      return unusedBytesResident;
-    }
+    return counts().unusedBytesResident();
   }
 
   /**
@@ -260,8 +395,11 @@ public final class IndexAllocator {
    */
   public @Nullable AffinityKey affinityOf(int slot) {
     Objects.checkIndex(slot, capacity);
-    synchronized (lock) {
+    lock.lock();
+    try {
       return state[slot] == WARM ? affinity[slot] : null;
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -281,6 +419,7 @@ public final class IndexAllocator {
     int slot = warm.head;
     if (slot != SlotLinks.NONE) {
       unlinkWarm(slot);
+      otherWarmTakes++;
     }
     return slot;
   }
@@ -291,6 +430,7 @@ public final class IndexAllocator {
       return SlotLinks.NONE;
     }
     assert state[nextCold] == COLD : "slot " + nextCold + " below the cold bump pointer";
+    coldTakes++;
     return nextCold++;
   }
 
@@ -323,6 +463,7 @@ public final class IndexAllocator {
     return switch (state) {
       case USED -> "used";
       case COLD -> "unused cold";
+      case PENDING -> "pending reset";
       default -> "unused warm";
     };
   }
@@ -333,12 +474,15 @@ public final class IndexAllocator {
    * @return a snapshot of the warm list
    */
   List<Integer> warmSlotsOldestFirst() {
-    synchronized (lock) {
+    lock.lock();
+    try {
       List<Integer> slots = new ArrayList<>(warm.size);
       for (int s = warm.head; s != SlotLinks.NONE; s = warmLinks.next(s)) {
         slots.add(s);
       }
       return slots;
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -350,8 +494,10 @@ public final class IndexAllocator {
    * @throws AssertionError describing the first violated invariant
    */
   void checkInvariants() {
-    synchronized (lock) {
+    lock.lock();
+    try {
       int used = 0;
+      int pendingCount = 0;
       int warmCount = 0;
       int cold = 0;
       int affineWarm = 0;
@@ -359,6 +505,7 @@ public final class IndexAllocator {
       for (int s = 0; s < capacity; s++) {
         switch (state[s]) {
           case USED -> used++;
+          case PENDING -> pendingCount++;
           case WARM -> {
             warmCount++;
             bytes += bytesResident[s];
@@ -376,9 +523,10 @@ public final class IndexAllocator {
         require(state[s] == WARM || bytesResident[s] == 0, "non-warm slot " + s + " has bytes");
       }
       require(used == live, "used " + used + " != live " + live);
+      require(pendingCount == pending, "pending " + pendingCount + " != " + pending);
       require(warmCount == warm.size, "warm " + warmCount + " != list size " + warm.size);
       require(cold == capacity - nextCold, "cold " + cold + " != " + (capacity - nextCold));
-      require(used + warmCount + cold == capacity, "states do not add up to " + capacity);
+      require(used + pendingCount + warmCount + cold == capacity, "states do not add up to " + capacity);
       require(bytes == unusedBytesResident, "bytes " + bytes + " != " + unusedBytesResident);
 
       int[] position = new int[capacity];
@@ -398,6 +546,8 @@ public final class IndexAllocator {
         listed += list.size;
       }
       require(listed == affineWarm, "affine lists hold " + listed + " != " + affineWarm);
+    } finally {
+      lock.unlock();
     }
   }
 

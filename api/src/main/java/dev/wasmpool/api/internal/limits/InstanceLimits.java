@@ -68,6 +68,7 @@ public record InstanceLimits(
    * @param unusedWarmTables table slots free but warm
    * @param unusedMemoryBytesResident bytes resident in free memory slots
    * @param unusedTableBytesResident bytes resident in free table slots
+   * @param counters the pools' activity
    * @return the snapshot
    */
   public PoolMetrics metrics(
@@ -76,7 +77,8 @@ public record InstanceLimits(
       int unusedWarmMemories,
       int unusedWarmTables,
       long unusedMemoryBytesResident,
-      long unusedTableBytesResident) {
+      long unusedTableBytesResident,
+      PoolMetrics.Counters counters) {
     return new PoolMetrics(
         coreInstances.live(),
         componentInstances.live(),
@@ -89,6 +91,7 @@ public record InstanceLimits(
         0,
         unusedMemoryBytesResident,
         unusedTableBytesResident,
-        0);
+        0,
+        counters);
   }
 }

@@ -1,6 +1,7 @@
 package dev.wasmpool.api.internal.memory;
 
 import dev.wasmpool.spi.BackendException;
+import dev.wasmpool.spi.DecommitBatch;
 import dev.wasmpool.spi.ProtectionKey;
 import dev.wasmpool.spi.Reservation;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -217,16 +218,6 @@ public final class ImageSlot {
   }
 
   /**
-   * How many ranges {@link #resetForReuse} hands back to the system, for decommit batching.
-   *
-   * @param keepResidentBytes the keep-resident prefix, page-rounded
-   * @return 1 if bytes beyond the prefix are accessible, else 0
-   */
-  public int decommitRegions(long keepResidentBytes) {
-    return !unknown && accessible > keepResidentBytes ? 1 : 0;
-  }
-
-  /**
    * Resets a tenant's writes: the first {@code keepResidentBytes} by writing, the rest by
    * decommit. Never throws: on failure the slot becomes unknown (and is erased before reuse).
    *
@@ -234,6 +225,18 @@ public final class ImageSlot {
    * @return {@code true} if the reset succeeded
    */
   public boolean resetForReuse(long keepResidentBytes) {
+    return resetForReuse(keepResidentBytes, null);
+  }
+
+  /**
+   * Like {@link #resetForReuse(long)}, but leaves the decommit of the bytes beyond the prefix to
+   * {@code deferred}; the slot must not reach a tenant before that batch is decommitted.
+   *
+   * @param keepResidentBytes the keep-resident prefix, page-rounded
+   * @param deferred receives the ranges left to decommit, or {@code null} to decommit now
+   * @return {@code true} if the reset succeeded
+   */
+  public boolean resetForReuse(long keepResidentBytes, @Nullable DecommitBatch deferred) {
     dirty = false;
     residentBytes = 0;
     if (unknown) {
@@ -241,7 +244,11 @@ public final class ImageSlot {
     }
     long keep = Math.min(keepResidentBytes, accessible);
     try {
-      reservation().reset(base, accessible, keep);
+      if (deferred == null) {
+        reservation().reset(base, accessible, keep);
+      } else {
+        reservation().reset(base, accessible, keep, deferred);
+      }
       residentBytes = keep;
       return true;
     } catch (BackendException e) {
@@ -249,6 +256,15 @@ public final class ImageSlot {
       LOG.log(System.Logger.Level.WARNING, "memory slot reset failed; the slot will be erased before reuse", e);
       return false;
     }
+  }
+
+  /**
+   * Marks the slot unknown after a decommit of its ranges failed: it is erased before reuse and
+   * keeps nothing resident.
+   */
+  public void markUnknown() {
+    unknown = true;
+    residentBytes = 0;
   }
 
   /**

@@ -6,17 +6,18 @@ import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.api.internal.decommit.DecommitQueue;
 import dev.wasmpool.api.internal.index.AffinityKey;
 import dev.wasmpool.api.internal.index.IndexAllocator;
-import dev.wasmpool.api.internal.index.ThreadSlotCache;
 import dev.wasmpool.api.internal.layout.AddressSpace;
 import dev.wasmpool.api.internal.layout.SlabConstraints;
 import dev.wasmpool.api.internal.layout.SlabLayout;
+import dev.wasmpool.api.internal.slots.SlotContents;
+import dev.wasmpool.api.internal.slots.SlotPool;
 import dev.wasmpool.spi.Backend;
 import dev.wasmpool.spi.BackendException;
+import dev.wasmpool.spi.DecommitBatch;
 import dev.wasmpool.spi.ProtectionKey;
 import dev.wasmpool.spi.Reservation;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -35,17 +36,17 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * maxMemorySize)} bytes on first use, with no guards: there is no hardware protection to make
  * them useful, and every access is bounds-checked by its segment anyway.
  *
- * <p>Slots are handed out per stripe by an {@link IndexAllocator} keyed by {@link AffinityKey}
- * (module, memory index); each slot's contents are tracked by an {@link ImageSlot}.
+ * <p>Slots are handed out per stripe by a {@link SlotPool} keyed by {@link AffinityKey} (module,
+ * memory index), which owns their lifecycle; each slot's contents are tracked by an {@link
+ * ImageSlot}, which this class resets and purges for the slot pool ({@link SlotContents}).
  *
- * <p>Closing: {@link #release} resets a slot (keep-resident prefix written, the rest decommitted)
- * inline or through the {@link DecommitQueue}, then frees it with its resident bytes; an inline
- * reset on a platform thread keeps the slot for that thread instead ({@link ThreadSlotCache}). If the
- * slot's module was closed the image is removed first and any affine slot left is purged after the
- * free; see {@link ModuleImages}.
+ * <p>Closing: {@link #release} hands the slot to its stripe's slot pool, which resets it
+ * (keep-resident prefix written, the rest decommitted) inline or through the {@link
+ * DecommitQueue} and frees it with its resident bytes. If the slot's module was closed the image
+ * is removed first and any affine slot left is purged after the free; see {@link ModuleImages}.
  *
- * <p>Concurrency: thread-safe. Index allocators have their own locks; an {@link ImageSlot} is
- * touched only by the owner of its index.
+ * <p>Concurrency: thread-safe. Slot pools have their own locks; an {@link ImageSlot} is touched
+ * only by the owner of its index.
  */
 public final class MemoryPool implements AutoCloseable {
 
@@ -59,15 +60,6 @@ public final class MemoryPool implements AutoCloseable {
   private final long keepResidentBytes;
   private final long maxMemoryBytes;
   private final AtomicInteger nextStripe = new AtomicInteger();
-  /** Slots handed out; for metrics only, so striped: two threads allocating never share a line. */
-  private final LongAdder live = new LongAdder();
-
-  /** Each thread's last released slot, kept for it; see {@link ThreadSlotCache}. */
-  private final ThreadSlotCache<KeptMemory> cache = new ThreadSlotCache<>();
-
-  /** A memory slot kept for a thread, with what {@link #free} needs later. */
-  private record KeptMemory(int slot, ModuleImages owner, int memoryIndex, long residentBytes)
-      implements ThreadSlotCache.Kept {}
 
   private MemoryPool(
       Backend backend,
@@ -118,7 +110,8 @@ public final class MemoryPool implements AutoCloseable {
       for (int g = 0; g < total; g++) {
         slots[g] = new ImageSlot(null, 0, slot, shrink, null);
       }
-      Stripe[] stripes = {new Stripe(0, new IndexAllocator(total, pool.maxUnusedWarmSlots()), null)};
+      Stripe[] stripes = new Stripe[1];
+      stripes[0] = new Stripe(0, stripePool(1, 0, total, pool, queue, slots, keep), null);
       return new MemoryPool(backend, null, null, slot, stripes, slots, queue, keep, pool.maxMemorySize());
     }
     SlabLayout layout =
@@ -144,17 +137,17 @@ public final class MemoryPool implements AutoCloseable {
     }
     try {
       int stripeCount = layout.numStripes();
+      ImageSlot[] slots = new ImageSlot[total];
       Stripe[] stripes = new Stripe[stripeCount];
       for (int s = 0; s < stripeCount; s++) {
         int capacity = total <= s ? 0 : (total - s + stripeCount - 1) / stripeCount;
         stripes[s] =
             new Stripe(
                 s,
-                new IndexAllocator(capacity, pool.maxUnusedWarmSlots()),
+                stripePool(stripeCount, s, capacity, pool, queue, slots, keep),
                 stripeCount > 1 ? keys.get(s) : null);
       }
       boolean shrink = engine.memoryGuardSize() > 0 || !backend.capabilities().lazyReset();
-      ImageSlot[] slots = new ImageSlot[total];
       for (int g = 0; g < total; g++) {
         ProtectionKey key = stripes[g % stripeCount].key();
         long offset = layout.slotOffset(g);
@@ -184,8 +177,56 @@ public final class MemoryPool implements AutoCloseable {
   }
 
   /**
-   * Takes a slot of a stripe for a memory, preferring one affine to it. When the stripe is full,
-   * flushes the decommit queue and tries again.
+   * The slot pool of one stripe, whose local slot {@code i} is global slot {@code i * stripeCount
+   * + stripe}.
+   */
+  private static SlotPool stripePool(
+      int stripeCount,
+      int stripe,
+      int capacity,
+      PoolingAllocationConfig pool,
+      DecommitQueue queue,
+      ImageSlot[] slots,
+      long keepResidentBytes) {
+    String kind = "memory stripe " + stripe;
+    SlotContents contents =
+        new SlotContents() {
+          private ImageSlot slot(int local) {
+            return slots[local * stripeCount + stripe];
+          }
+
+          @Override
+          public long reset(int local) {
+            ImageSlot s = slot(local);
+            s.resetForReuse(keepResidentBytes);
+            return s.residentBytes();
+          }
+
+          @Override
+          public long reset(int local, DecommitBatch deferred) {
+            ImageSlot s = slot(local);
+            s.resetForReuse(keepResidentBytes, deferred);
+            return s.residentBytes();
+          }
+
+          @Override
+          public void decommitFailed(int local) {
+            slot(local).markUnknown();
+          }
+
+          @Override
+          public long purge(int local) {
+            ImageSlot s = slot(local);
+            s.purgeImage();
+            return s.residentBytes();
+          }
+        };
+    return new SlotPool(kind, capacity, pool.maxUnusedWarmSlots(), queue, contents);
+  }
+
+  /**
+   * Takes a slot of a stripe for a memory by the seed's rules (an affine slot first). When the
+   * stripe is full, flushes the decommit queue and tries again.
    *
    * @param stripe the stripe
    * @param key the memory's affinity key
@@ -195,39 +236,18 @@ public final class MemoryPool implements AutoCloseable {
    * @throws BackendException if the slot's lazy reservation fails (the slot is given back)
    */
   public int acquire(int stripe, AffinityKey key) {
-    KeptMemory kept = cache.take();
-    if (kept != null) {
-      if (kept.slot() % stripes.length == stripe
-          && key.equals(kept.owner().key(kept.memoryIndex()))
-          && !kept.owner().isClosed()) {
-        live.increment();
-        return kept.slot();
-      }
-      // Another module's or stripe's: back to the allocator first, as without the cache.
-      freeKept(kept);
-    }
-    for (KeptMemory left; (left = cache.pollEnded()) != null; ) {
-      freeKept(left);
-    }
     Stripe s = stripes[stripe];
-    int local = s.allocator().alloc(key);
-    while (local < 0 && (queue.flush() || cache.drain(this::freeKept))) {
-      local = s.allocator().alloc(key);
-    }
-    if (local < 0) {
-      throw new PoolExhaustedException("memory stripe " + stripe, s.allocator().capacity());
-    }
+    int local = s.slots().acquire(key);
     int global = local * stripes.length + stripe;
     ImageSlot slot = slots[global];
     if (!slot.hasReservation()) {
       try {
         slot.attach(backend.reserve(slotBytes));
       } catch (RuntimeException e) {
-        s.allocator().free(local, 0);
+        s.slots().abandon(local, 0);
         throw e;
       }
     }
-    live.increment();
     return global;
   }
 
@@ -249,17 +269,13 @@ public final class MemoryPool implements AutoCloseable {
    * @param memoryIndex the memory's index in that module
    */
   public void release(int slot, ModuleImages owner, int memoryIndex) {
-    live.decrement();
     ImageSlot state = slots[slot];
     if (owner.isClosed()) {
       state.purgeImage();
     }
-    if (queue.immediate()) {
-      state.resetForReuse(keepResidentBytes);
-      keepOrFree(slot, owner, memoryIndex, state.residentBytes());
-    } else {
-      queue.submit(new MemoryReset(slot, owner, memoryIndex));
-    }
+    Stripe s = stripes[slot % stripes.length];
+    s.slots().release(slot / stripes.length);
+    afterFree(s, owner, memoryIndex);
   }
 
   /**
@@ -272,44 +288,26 @@ public final class MemoryPool implements AutoCloseable {
    * @param memoryIndex the memory's index in that module
    */
   public void abandon(int slot, ModuleImages owner, int memoryIndex) {
-    live.decrement();
     ImageSlot state = slots[slot];
     ModuleImage image = state.image();
     if (state.state() == ImageSlot.State.UNKNOWN || image != null) {
       state.purgeImage();
     }
-    free(slot, state.residentBytes(), owner, memoryIndex);
-  }
-
-  /** Keeps a reset slot for this thread, or frees it when the thread keeps one already. */
-  private void keepOrFree(int slot, ModuleImages owner, int memoryIndex, long residentBytes) {
-    KeptMemory kept = new KeptMemory(slot, owner, memoryIndex, residentBytes);
-    if (!owner.isClosed() && cache.put(kept)) {
-      // The module's close marks it closed, then drains every cache (purge): so either that drain
-      // finds this slot, or this thread sees the module closed and frees (and purges) it itself.
-      if (!owner.isClosed() || !cache.takeBack(kept)) {
-        return;
-      }
-    }
-    free(slot, residentBytes, owner, memoryIndex);
-  }
-
-  private void freeKept(KeptMemory kept) {
-    free(kept.slot(), kept.residentBytes(), kept.owner(), kept.memoryIndex());
-  }
-
-  private void resetAndFree(int slot, ModuleImages owner, int memoryIndex) {
-    ImageSlot state = slots[slot];
-    state.resetForReuse(keepResidentBytes);
-    free(slot, state.residentBytes(), owner, memoryIndex);
-  }
-
-  private void free(int slot, long residentBytes, ModuleImages owner, int memoryIndex) {
     Stripe s = stripes[slot % stripes.length];
-    s.allocator().free(slot / stripes.length, residentBytes);
-    // Read after the free: pairs with ModuleImages.markClosed() before purge(); see ModuleImages.
+    s.slots().abandon(slot / stripes.length, state.residentBytes());
+    afterFree(s, owner, memoryIndex);
+  }
+
+  /**
+   * Purges the slot just given back if its module closed meanwhile: the module's own purge ran
+   * while the slot was in use and could not see it. Read after the release: pairs with {@link
+   * ModuleImages#markClosed()} before {@link #purge(ModuleImages)}. A slot still pending in the
+   * decommit queue is freed by the flush first.
+   */
+  private void afterFree(Stripe s, ModuleImages owner, int memoryIndex) {
     if (owner.isClosed()) {
-      purge(s, owner.key(memoryIndex));
+      s.slots().flushQueue();
+      s.slots().purge(owner.key(memoryIndex));
     }
   }
 
@@ -323,21 +321,11 @@ public final class MemoryPool implements AutoCloseable {
   public void purge(ModuleImages module) {
     assert module.isClosed();
     queue.flush();
-    cache.drain(this::freeKept);
     for (int i = 0; i < module.memoryCount(); i++) {
       AffinityKey key = module.key(i);
       for (Stripe stripe : stripes) {
-        purge(stripe, key);
+        stripe.slots().purge(key);
       }
-    }
-  }
-
-  private void purge(Stripe stripe, AffinityKey key) {
-    int local;
-    while ((local = stripe.allocator().allocAffineAndClearAffinity(key)) >= 0) {
-      ImageSlot state = slots[local * stripes.length + stripe.index()];
-      state.purgeImage();
-      stripe.allocator().free(local, state.residentBytes());
     }
   }
 
@@ -388,38 +376,70 @@ public final class MemoryPool implements AutoCloseable {
   }
 
   /**
-   * Memories handed out and not released.
+   * The slot counts of every stripe, summed. Each stripe's counts are read at one moment.
    *
-   * @return the count
+   * @return live, pending, warm and cold slots, resident bytes and the takes by rule
    */
-  public int liveMemories() {
-    return live.intValue();
-  }
-
-  /**
-   * Free slots used before, over all stripes.
-   *
-   * @return the count
-   */
-  public int unusedWarmSlots() {
-    int sum = 0;
+  public IndexAllocator.Counts counts() {
+    int live = 0;
+    int pending = 0;
+    int warm = 0;
+    int cold = 0;
+    long bytes = 0;
+    long affine = 0;
+    long otherWarm = 0;
+    long coldTakes = 0;
     for (Stripe stripe : stripes) {
-      sum += stripe.allocator().unusedWarmSlots();
+      IndexAllocator.Counts c = stripe.slots().counts();
+      live += c.live();
+      pending += c.pending();
+      warm += c.unusedWarm();
+      cold += c.cold();
+      bytes += c.unusedBytesResident();
+      affine += c.affineTakes();
+      otherWarm += c.otherWarmTakes();
+      coldTakes += c.coldTakes();
     }
-    return sum + cache.keptSlots();
+    return new IndexAllocator.Counts(live, pending, warm, cold, bytes, affine, otherWarm, coldTakes);
   }
 
   /**
-   * Bytes kept resident by free slots, over all stripes.
+   * Slot resets done at once, over all stripes.
    *
-   * @return the sum
+   * @return the count
    */
-  public long unusedBytesResident() {
+  public long inlineResets() {
     long sum = 0;
     for (Stripe stripe : stripes) {
-      sum += stripe.allocator().unusedBytesResident();
+      sum += stripe.slots().inlineResets();
     }
-    return sum + cache.keptBytes();
+    return sum;
+  }
+
+  /**
+   * Slot resets whose decommit went into a batch, over all stripes.
+   *
+   * @return the count
+   */
+  public long batchedResets() {
+    long sum = 0;
+    for (Stripe stripe : stripes) {
+      sum += stripe.slots().batchedResets();
+    }
+    return sum;
+  }
+
+  /**
+   * How often a memory slot could not be had, over all stripes.
+   *
+   * @return the count
+   */
+  public long exhaustions() {
+    long sum = 0;
+    for (Stripe stripe : stripes) {
+      sum += stripe.slots().exhaustions();
+    }
+    return sum;
   }
 
   /**
@@ -428,7 +448,6 @@ public final class MemoryPool implements AutoCloseable {
    */
   @Override
   public void close() {
-    cache.drain(kept -> {}); // let go of the modules the kept slots name
     RuntimeException failure = null;
     if (slab != null) {
       failure = closeQuietly(slab, failure);
@@ -467,28 +486,5 @@ public final class MemoryPool implements AutoCloseable {
    */
   public static long roundUp(long value, long page) {
     return (value + page - 1) & -page;
-  }
-
-  /** A memory slot's reset waiting in the decommit queue. */
-  private final class MemoryReset implements DecommitQueue.PendingReset {
-    private final int slot;
-    private final ModuleImages owner;
-    private final int memoryIndex;
-
-    MemoryReset(int slot, ModuleImages owner, int memoryIndex) {
-      this.slot = slot;
-      this.owner = owner;
-      this.memoryIndex = memoryIndex;
-    }
-
-    @Override
-    public int decommitRegions() {
-      return slots[slot].decommitRegions(keepResidentBytes);
-    }
-
-    @Override
-    public void resetAndRelease() {
-      resetAndFree(slot, owner, memoryIndex);
-    }
   }
 }

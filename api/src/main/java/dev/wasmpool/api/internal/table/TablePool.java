@@ -4,12 +4,13 @@ import dev.wasmpool.api.PoolExhaustedException;
 import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.api.internal.decommit.DecommitQueue;
 import dev.wasmpool.api.internal.index.IndexAllocator;
-import dev.wasmpool.api.internal.index.ThreadSlotCache;
 import dev.wasmpool.api.internal.memory.MemoryPool;
+import dev.wasmpool.api.internal.slots.SlotContents;
+import dev.wasmpool.api.internal.slots.SlotPool;
 import dev.wasmpool.spi.Backend;
 import dev.wasmpool.spi.BackendException;
+import dev.wasmpool.spi.DecommitBatch;
 import dev.wasmpool.spi.Reservation;
-import java.util.concurrent.atomic.LongAdder;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -18,20 +19,21 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * <p>With virtual reservations all slots share one reservation; otherwise each slot is reserved on
  * first use. A slot is made accessible the first time it is handed out and stays accessible. Slots
- * are handed out without affinity (an {@link IndexAllocator} with a warm budget of 0), always all
- * zero: a closed table's used bytes are reset (the {@code tableKeepResident} prefix written, the
- * rest decommitted), and a slot whose reset failed is zero-filled before it is handed out again.
+ * are handed out by a {@link SlotPool} without affinity and with a warm budget of 0 (so a free
+ * warm slot is always preferred to a cold one), always all zero: a closed table's used bytes are
+ * reset (the {@code tableKeepResident} prefix written, the rest decommitted, inline or batched),
+ * and a slot whose reset failed is zero-filled before it is handed out again.
  *
  * <p>Concurrency: thread-safe. The per-slot arrays are touched only by the owner of the slot's
- * index, ordered by the index allocator's lock.
+ * index, ordered by the slot pool's lock.
  */
-public final class TablePool implements AutoCloseable {
+public final class TablePool implements AutoCloseable, SlotContents {
 
   /** Bytes per table element. */
   public static final long ELEMENT_BYTES = 8;
 
   private final Backend backend;
-  private final IndexAllocator allocator;
+  private final SlotPool slots;
   private final long slotBytes;
   private final @Nullable Reservation shared;
   private final @Nullable Reservation[] own;
@@ -39,16 +41,10 @@ public final class TablePool implements AutoCloseable {
   private final boolean[] needsZero;
   private final long[] usedBytes;
   private final long keepResidentBytes;
-  private final DecommitQueue queue;
-  /** Slots handed out; for metrics only, so striped: two threads allocating never share a line. */
-  private final LongAdder live = new LongAdder();
 
-  /** Each thread's last released slot, kept for it; see {@link ThreadSlotCache}. */
-  private final ThreadSlotCache<KeptTable> cache = new ThreadSlotCache<>();
-
-  /** A table slot kept for a thread. */
-  private record KeptTable(int slot, long residentBytes) implements ThreadSlotCache.Kept {}
-
+  // The slot pool keeps `this` as its SlotContents but calls it only once a slot is released,
+  // long after construction: the escape is safe, so the initialization checker is told so.
+  @SuppressWarnings({"assignment", "argument"})
   private TablePool(
       Backend backend,
       int total,
@@ -57,7 +53,6 @@ public final class TablePool implements AutoCloseable {
       long keepResidentBytes,
       DecommitQueue queue) {
     this.backend = backend;
-    this.allocator = new IndexAllocator(total, 0);
     this.slotBytes = slotBytes;
     this.shared = shared;
     this.own = new Reservation[shared == null ? total : 0];
@@ -65,7 +60,7 @@ public final class TablePool implements AutoCloseable {
     this.needsZero = new boolean[total];
     this.usedBytes = new long[total];
     this.keepResidentBytes = keepResidentBytes;
-    this.queue = queue;
+    this.slots = new SlotPool("tables", total, 0, queue, this);
   }
 
   /**
@@ -102,38 +97,14 @@ public final class TablePool implements AutoCloseable {
    * @throws BackendException if preparing the slot fails (the slot is given back)
    */
   public int acquire() {
-    int slot = takeKeptOrAlloc();
+    int slot = slots.acquire(null);
     try {
       prepare(slot);
     } catch (RuntimeException e) {
-      allocator.free(slot, 0);
+      slots.abandon(slot, 0);
       throw e;
     }
-    live.increment();
     return slot;
-  }
-
-  /** This thread's kept slot, or one from the allocator (flushing and draining when it is out). */
-  private int takeKeptOrAlloc() {
-    KeptTable kept = cache.take();
-    if (kept != null) {
-      return kept.slot(); // tables have no affinity: any kept slot serves
-    }
-    for (KeptTable left; (left = cache.pollEnded()) != null; ) {
-      free(left);
-    }
-    int slot = allocator.alloc(null);
-    while (slot < 0 && (queue.flush() || cache.drain(this::free))) {
-      slot = allocator.alloc(null);
-    }
-    if (slot < 0) {
-      throw new PoolExhaustedException("tables", allocator.capacity());
-    }
-    return slot;
-  }
-
-  private void free(KeptTable kept) {
-    allocator.free(kept.slot(), kept.residentBytes());
   }
 
   private void prepare(int slot) {
@@ -190,23 +161,14 @@ public final class TablePool implements AutoCloseable {
   }
 
   /**
-   * Resets a slot a tenant is done with, then keeps it for this thread ({@link ThreadSlotCache})
-   * or frees it.
+   * Resets a slot a tenant is done with and frees it (once decommitted, when batched).
    *
    * @param slot the slot index
    * @param tableBytes the bytes the tenant could write ({@code 8 * maximumElements})
    */
   public void release(int slot, long tableBytes) {
-    live.decrement();
     usedBytes[slot] = Math.min(slotBytes, MemoryPool.roundUp(tableBytes, backend.pageSize()));
-    if (queue.immediate()) {
-      long resident = reset(slot);
-      if (!cache.put(new KeptTable(slot, resident))) {
-        allocator.free(slot, resident);
-      }
-    } else {
-      queue.submit(new TableReset(slot));
-    }
+    slots.release(slot);
   }
 
   /**
@@ -215,20 +177,29 @@ public final class TablePool implements AutoCloseable {
    * @param slot the slot index
    */
   public void abandon(int slot) {
-    live.decrement();
-    allocator.free(slot, 0);
+    slots.abandon(slot, 0);
   }
 
-  /**
-   * Resets a released slot: a failed reset leaves it to be zeroed by hand before its next use.
-   *
-   * @return the bytes left resident
-   */
-  private long reset(int slot) {
+  @Override
+  public long reset(int slot) {
+    return resetSlot(slot, null);
+  }
+
+  @Override
+  public long reset(int slot, DecommitBatch deferred) {
+    return resetSlot(slot, deferred);
+  }
+
+  /** Resets a released slot; a failed reset leaves it to be zeroed by hand before its next use. */
+  private long resetSlot(int slot, @Nullable DecommitBatch deferred) {
     long used = usedBytes[slot];
     long keep = Math.min(keepResidentBytes, used);
     try {
-      reservation(slot).reset(offset(slot), used, keep);
+      if (deferred == null) {
+        reservation(slot).reset(offset(slot), used, keep);
+      } else {
+        reservation(slot).reset(offset(slot), used, keep, deferred);
+      }
       return keep;
     } catch (BackendException e) {
       needsZero[slot] = true;
@@ -236,37 +207,55 @@ public final class TablePool implements AutoCloseable {
     }
   }
 
-  /**
-   * Tables handed out and not released.
-   *
-   * @return the count
-   */
-  public int liveTables() {
-    return live.intValue();
+  @Override
+  public void decommitFailed(int slot) {
+    needsZero[slot] = true;
+  }
+
+  @Override
+  public long purge(int slot) {
+    throw new AssertionError("table slots have no affinity to purge (slot " + slot + ")");
   }
 
   /**
-   * Free slots used before.
+   * The slot counts at one moment.
    *
-   * @return the count
+   * @return live, pending, warm and cold slots, resident bytes and the takes by rule
    */
-  public int unusedWarmSlots() {
-    return allocator.unusedWarmSlots() + cache.keptSlots();
+  public IndexAllocator.Counts counts() {
+    return slots.counts();
   }
 
   /**
-   * Bytes kept resident by free slots.
+   * Slot resets done at once.
    *
-   * @return the sum
+   * @return the count
    */
-  public long unusedBytesResident() {
-    return allocator.unusedBytesResident() + cache.keptBytes();
+  public long inlineResets() {
+    return slots.inlineResets();
+  }
+
+  /**
+   * Slot resets whose decommit went into a batch.
+   *
+   * @return the count
+   */
+  public long batchedResets() {
+    return slots.batchedResets();
+  }
+
+  /**
+   * How often a table slot could not be had.
+   *
+   * @return the count
+   */
+  public long exhaustions() {
+    return slots.exhaustions();
   }
 
   /** Releases the reservations. Slots must be free. */
   @Override
   public void close() {
-    cache.drain(kept -> {}); // nothing to free: the reservations go
     if (shared != null) {
       shared.close();
     }
@@ -274,25 +263,6 @@ public final class TablePool implements AutoCloseable {
       if (r != null) {
         r.close();
       }
-    }
-  }
-
-  /** A table slot's reset waiting in the decommit queue. */
-  private final class TableReset implements DecommitQueue.PendingReset {
-    private final int slot;
-
-    TableReset(int slot) {
-      this.slot = slot;
-    }
-
-    @Override
-    public int decommitRegions() {
-      return usedBytes[slot] > keepResidentBytes ? 1 : 0;
-    }
-
-    @Override
-    public void resetAndRelease() {
-      allocator.free(slot, reset(slot));
     }
   }
 }

@@ -2,75 +2,103 @@ package dev.wasmpool.api.internal.decommit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.wasmpool.api.testing.FakeBackend;
+import dev.wasmpool.spi.DecommitBatch;
+import dev.wasmpool.spi.Reservation;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class DecommitQueueTest {
 
-  private final List<String> done = new ArrayList<>();
+  private final FakeBackend backend = FakeBackend.linuxLike();
+  private final Reservation reservation = backend.reserve(64 * 4096);
 
-  private DecommitQueue.PendingReset reset(String name, int regions) {
-    return new DecommitQueue.PendingReset() {
-      @Override
-      public int decommitRegions() {
-        return regions;
-      }
+  /** What the owner was told, in order: "free [slots]" or "failed slot". */
+  private final List<String> told = new ArrayList<>();
 
-      @Override
-      public void resetAndRelease() {
-        done.add(name);
-      }
-    };
+  private final DecommitQueue.Owner owner =
+      new DecommitQueue.Owner() {
+        @Override
+        public void decommitFailed(int slot) {
+          told.add("failed " + slot);
+        }
+
+        @Override
+        public void freeDecommitted(int[] slots, long[] residentBytes, int count) {
+          StringBuilder sb = new StringBuilder("free");
+          for (int i = 0; i < count; i++) {
+            sb.append(' ').append(slots[i]).append('/').append(residentBytes[i]);
+          }
+          told.add(sb.toString());
+        }
+      };
+
+  @AfterEach
+  void close() {
+    reservation.close();
+    backend.close();
   }
 
-  @Test
-  void batchSizeOneOrZero_runsAtOnce() {
-    for (int batch : new int[] {0, 1}) {
-      done.clear();
-      DecommitQueue queue = new DecommitQueue(batch);
-      assertTrue(queue.immediate());
-      queue.submit(reset("a", 1));
-      assertEquals(List.of("a"), done);
-      assertEquals(0, queue.pendingResets());
+  private DecommitBatch ranges(int... pages) {
+    DecommitBatch batch = new DecommitBatch();
+    for (int page : pages) {
+      batch.add(reservation, page * 4096L, 4096);
     }
+    return batch;
   }
 
   @Test
-  void batchSizeThree_flushesWhenRegionsReachIt() {
-    DecommitQueue queue = new DecommitQueue(3);
-    queue.submit(reset("a", 1));
-    queue.submit(reset("b", 1));
-    assertEquals(List.of(), done);
+  void batchSizeOneOrZero_immediate() {
+    assertTrue(new DecommitQueue(backend, 0).immediate());
+    assertTrue(new DecommitQueue(backend, 1).immediate());
+    assertFalse(new DecommitQueue(backend, 2).immediate());
+  }
+
+  @Test
+  void batchSizeThree_oneDecommitCallWhenRangesReachIt_slotsFreedTogetherInOrder() {
+    DecommitQueue queue = new DecommitQueue(backend, 3);
+    queue.submit(owner, 7, 0, ranges(1));
+    queue.submit(owner, 2, 4096, ranges(2));
+    assertEquals(List.of(), told);
+    assertEquals(0, backend.count("decommit"));
     assertEquals(2, queue.pendingRegions());
-    queue.submit(reset("c", 2));
-    assertEquals(List.of("a", "b", "c"), done);
+    assertEquals(2, queue.pendingResets());
+    queue.submit(owner, 5, 0, ranges(3, 4));
+    assertEquals(1, backend.count("decommit"), "four ranges, one call");
+    assertEquals(List.of("free 7/0 2/4096 5/0"), told, "one call to the owner, in queue order");
     assertEquals(0, queue.pendingResets());
+    assertEquals(1, queue.batches());
   }
 
   @Test
-  void nothingToDecommit_runsAtOnceEvenWhenBatching() {
-    DecommitQueue queue = new DecommitQueue(10);
-    queue.submit(reset("kept", 0));
-    assertEquals(List.of("kept"), done);
-  }
-
-  @Test
-  void flush_runsPendingAndReportsWhetherItDidAnything() {
-    DecommitQueue queue = new DecommitQueue(99);
+  void flush_decommitsPendingAndReportsWhetherItDidAnything() {
+    DecommitQueue queue = new DecommitQueue(backend, 99);
     assertFalse(queue.flush());
-    queue.submit(reset("a", 1));
+    queue.submit(owner, 1, 0, ranges(1));
     assertTrue(queue.flush());
-    assertEquals(List.of("a"), done);
+    assertEquals(List.of("free 1/0"), told);
     assertFalse(queue.flush());
+    assertEquals(1, backend.count("decommit"));
+  }
+
+  @Test
+  void decommitRefused_everySlotOfTheBatchMarkedThenStillFreed() {
+    DecommitQueue queue = new DecommitQueue(backend, 2);
+    backend.failNext("decommit", 1);
+    queue.submit(owner, 3, 0, ranges(1));
+    queue.submit(owner, 4, 0, ranges(2));
+    assertEquals(List.of("failed 3", "failed 4", "free 3/0 4/0"), told);
   }
 
   @Test
   void negativeBatch_rejected() {
     IllegalArgumentException e =
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new DecommitQueue(-1));
+        assertThrows(IllegalArgumentException.class, () -> new DecommitQueue(backend, -1));
     assertEquals("decommitBatchSize must not be negative (was -1)", e.getMessage());
   }
 }

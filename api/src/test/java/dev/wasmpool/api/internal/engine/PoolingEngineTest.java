@@ -361,12 +361,12 @@ class PoolingEngineTest {
   }
 
   /**
-   * Two threads instantiating one module: a thread gets back the slot it released itself (kept for
-   * it), not the one another thread released after it, so slots do not migrate between cores; and
-   * a slot kept by a thread that has ended is handed out before the pool reports exhaustion.
+   * Two threads instantiating one module: whichever thread asks next gets the most recently freed
+   * affine slot (the seed's first rule over the whole pool), not the one it freed itself; every
+   * slot a thread freed is free to every other thread, also after that thread has ended.
    */
   @Test
-  void keptSlots_aThreadGetsItsOwnBack_andAnEndedThreadsSlotIsReclaimed() throws Exception {
+  void anyThread_mostRecentlyFreedAffineSlot_evenIfAnotherThreadFreedIt() throws Exception {
     engine = engine(backend, smallPool().totalMemories(2).build());
     PooledModule module = engine.register(withMemory("m", 1, -1, data(0, "MMMM")));
     InstanceAllocation mine = module.allocate();
@@ -375,7 +375,6 @@ class PoolingEngineTest {
     InstanceAllocation[] theirs = new InstanceAllocation[1];
     CountDownLatch allocated = new CountDownLatch(1);
     CountDownLatch mayClose = new CountDownLatch(1);
-    // Closed on the thread that allocated it, so released (and kept) there at once.
     Thread other =
         inStepsOnAnotherThread(
             () -> {
@@ -392,23 +391,20 @@ class PoolingEngineTest {
     assertNotEquals(mySlot, theirSlot[0]);
     PoolMetrics m = engine.metrics();
     assertEquals(0, m.memories());
-    assertEquals(2, m.unusedWarmMemories(), "kept slots count as unused warm");
+    assertEquals(2, m.unusedWarmMemories());
     try (InstanceAllocation again = module.allocate()) {
-      assertEquals(mySlot, slotOf(again, 0), "this thread's own slot beats the more recent one");
+      assertEquals(theirSlot[0], slotOf(again, 0), "the most recently freed slot, freed by the other thread");
       assertEquals("MMMM", text(firstMemory(again).segment(), 4));
       try (InstanceAllocation next = module.allocate()) {
-        assertEquals(theirSlot[0], slotOf(next, 0), "the ended thread's slot, not an exhaustion");
+        assertEquals(mySlot, slotOf(next, 0));
         assertEquals("MMMM", text(firstMemory(next).segment(), 4));
       }
     }
   }
 
-  /**
-   * Table slots are kept per thread too: a kept slot counts as unused and warm, an ended thread's
-   * kept slot serves the next instance instead of an exhaustion, and it comes back zeroed.
-   */
+  /** A table slot freed by a thread that has ended is warm, reused (not a cold one), and zeroed. */
   @Test
-  void keptSlots_tables_countedReclaimedAndZeroed() throws Exception {
+  void tables_slotFreedByAnEndedThread_reusedZeroed() throws Exception {
     engine = engine(backend, smallPool().totalTables(1).build());
     PooledModule module = engine.register(withMemoryAndTable("t", 1, 4));
     Thread.ofPlatform()
@@ -421,7 +417,7 @@ class PoolingEngineTest {
         .join();
     PoolMetrics m = engine.metrics();
     assertEquals(0, m.tables());
-    assertEquals(1, m.unusedWarmTables(), "the ended thread's kept slot");
+    assertEquals(1, m.unusedWarmTables());
     try (InstanceAllocation b = module.allocate()) {
       assertAllZero(b.tables().get(0).elements());
       assertEquals(1, engine.metrics().tables());
@@ -429,15 +425,15 @@ class PoolingEngineTest {
     assertEquals(1, engine.metrics().unusedWarmTables());
   }
 
-  /** Closing a module purges its slots kept by any thread, alive or not. */
+  /** Closing a module purges its slots freed by any thread, alive or not. */
   @Test
-  void keptSlots_moduleClose_purgesTheSlotsOtherThreadsKeep() throws Exception {
+  void moduleClose_purgesTheSlotsOtherThreadsFreed() throws Exception {
     PooledModule module = registerInSmallPool(withMemory("m", 1, -1, data(0, "MMMM")));
     CountDownLatch released = new CountDownLatch(1);
     CountDownLatch mayEnd = new CountDownLatch(1);
     Thread keeper = inStepsOnAnotherThread(() -> module.allocate().close(), released, mayEnd, () -> {});
     released.await();
-    assertEquals(1, slab().images().size(), "the kept slot holds the image");
+    assertEquals(1, slab().images().size(), "the freed slot holds the image");
     assertEquals(1, engine.metrics().unusedWarmMemories());
     module.close();
     assertEquals(Map.of(), slab().images(), "purged although its thread still runs");
@@ -702,13 +698,17 @@ class PoolingEngineTest {
     PooledModule module = engine.register(withMemoryAndTable("m", 2, 1));
     List<InstanceAllocation> live = List.of(module.allocate(), module.allocate(), module.allocate());
     PoolMetrics during = engine.metrics();
-    assertEquals(new PoolMetrics(3, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0), during);
+    PoolMetrics.Counters threeCold = new PoolMetrics.Counters(0, 0, 3, 0, 3, 0, 0, 0, 0, 0);
+    assertEquals(new PoolMetrics(3, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, threeCold), during);
     live.forEach(InstanceAllocation::close);
     PoolMetrics after = engine.metrics();
-    assertEquals(new PoolMetrics(0, 0, 0, 0, 0, 0, 3, 3, 0, 3 * 65536, 3 * 4096, 0), after);
+    PoolMetrics.Counters reset = new PoolMetrics.Counters(0, 0, 3, 0, 3, 0, 6, 0, 0, 0);
+    assertEquals(new PoolMetrics(0, 0, 0, 0, 0, 0, 3, 3, 0, 3 * 65536, 3 * 4096, 0, reset), after);
     assertTrue(backend.calls().contains("reset(0x10000, 0x20000, keep=0x10000)"), backend.calls().toString());
     try (InstanceAllocation again = module.allocate()) {
       assertEquals(2 * 65536, engine.metrics().unusedMemoryBytesResident(), "reuse takes one slot's bytes");
+      assertEquals(1, engine.metrics().counters().memoryAffineTakes());
+      assertEquals(1, engine.metrics().counters().tableWarmTakes());
       assertNotEquals(0, again.memories().size());
     }
   }
