@@ -8,7 +8,7 @@ import java.util.Objects;
  * The slot selection rules written as plainly as possible, for model-based testing of {@link
  * IndexAllocator}: one list of warm slots, linear scans for everything else, no cold pointer.
  */
-final class ReferenceIndexAllocator {
+public final class ReferenceIndexAllocator {
 
   enum State {
     USED,
@@ -24,7 +24,22 @@ final class ReferenceIndexAllocator {
   /** Warm slots, least recently freed first. */
   private final List<Integer> warm = new ArrayList<>();
 
-  ReferenceIndexAllocator(int capacity, int maxUnusedWarmSlots) {
+  /** A copy with the same state, for searches over orders of operations. */
+  public ReferenceIndexAllocator copy() {
+    ReferenceIndexAllocator c = new ReferenceIndexAllocator(state.length, maxUnusedWarmSlots);
+    System.arraycopy(state, 0, c.state, 0, state.length);
+    System.arraycopy(affinity, 0, c.affinity, 0, state.length);
+    System.arraycopy(bytes, 0, c.bytes, 0, state.length);
+    c.warm.addAll(warm);
+    return c;
+  }
+
+  /** The whole state as a string: equal strings, equal futures. */
+  public String stateKey() {
+    return java.util.Arrays.toString(state) + java.util.Arrays.toString(affinity) + warm;
+  }
+
+  public ReferenceIndexAllocator(int capacity, int maxUnusedWarmSlots) {
     this.maxUnusedWarmSlots = maxUnusedWarmSlots;
     state = new State[capacity];
     java.util.Arrays.fill(state, State.COLD);
@@ -32,7 +47,7 @@ final class ReferenceIndexAllocator {
     bytes = new long[capacity];
   }
 
-  int alloc(AffinityKey key) {
+  public int alloc(AffinityKey key) {
     int slot = key == null ? -1 : newestWarmAffineTo(key);
     if (slot < 0) {
       if (warm.size() < maxUnusedWarmSlots) {
@@ -62,7 +77,7 @@ final class ReferenceIndexAllocator {
   }
 
   /** Returns false (changing nothing) where the real allocator must throw. */
-  boolean free(int slot, long bytesResident) {
+  public boolean free(int slot, long bytesResident) {
     if (state[slot] != State.USED) {
       return false;
     }
@@ -84,7 +99,7 @@ final class ReferenceIndexAllocator {
     return n;
   }
 
-  int unusedWarmSlots() {
+  public int unusedWarmSlots() {
     return warm.size();
   }
 
