@@ -120,7 +120,9 @@ final class PerformanceReport {
     section(md, "Reset cost against memory size (instantiate + touch(1) + close)", "ResetCostBenchmark");
     section(md, "Memory-bound execution (one instance per run)", "WorkloadBenchmark");
     section(md, "One against two threads (instantiate + close, medium)", "ConcurrencyBenchmark");
-    scaling(md);
+    scaling(md, "ConcurrencyBenchmark");
+    section(md, "One against two threads over eight modules (instantiate + close, medium, random module per call)", "EightModulesBenchmark");
+    scaling(md, "EightModulesBenchmark");
     if (!notes.isBlank()) {
       md.append(notes.strip()).append('\n');
     }
@@ -153,11 +155,14 @@ final class PerformanceReport {
     md.append(ComparisonTable.of(rows, "memory", Subject.MEMORIES, Subject.BASELINE).toMarkdown()).append('\n');
   }
 
-  private void scaling(StringBuilder md) {
+  private void scaling(StringBuilder md, String benchmarkClass) {
     md.append("Two-thread throughput over one-thread throughput:\n\n| memory | 1 thread | 2 threads | 2 / 1 |\n|---|---:|---:|---:|\n");
     for (String memory : Subject.MEMORIES) {
-      Double one = median("ConcurrencyBenchmark.oneThread", memory, Map.of());
-      Double two = median("ConcurrencyBenchmark.twoThreads", memory, Map.of());
+      Double one = median(benchmarkClass + ".oneThread", memory, Map.of());
+      Double two = median(benchmarkClass + ".twoThreads", memory, Map.of());
+      if (one == null && two == null) {
+        continue;
+      }
       md.append("| ").append(memory).append(" | ").append(format(one)).append(" | ").append(format(two))
           .append(" | ").append(one == null || two == null ? "—" : String.format(Locale.ROOT, "%.2f×", two / one))
           .append(" |\n");

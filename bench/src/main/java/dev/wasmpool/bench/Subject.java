@@ -88,6 +88,35 @@ public abstract sealed class Subject implements AutoCloseable {
   }
 
   /**
+   * Prepares {@code count} separately loaded copies of a module for one of the compared memories:
+   * for the pooled memories all in one engine, so that they compete for its slots (each copy is
+   * its own module to the pool's affinity rules).
+   *
+   * @param memory one of {@link #MEMORIES}
+   * @param wasm the module's bytes
+   * @param count how many copies
+   * @param compiled {@code true} for Chicory's runtime compiler, {@code false} for its interpreter
+   * @return the subjects, owned by the caller, who closes them in reverse order (the first one
+   *     holds the shared engine)
+   */
+  public static List<Subject> openMany(String memory, byte[] wasm, int count, boolean compiled) {
+    List<Subject> subjects = new java.util.ArrayList<>();
+    Subject first = open(memory, wasm, compiled);
+    subjects.add(first);
+    try {
+      for (int i = 1; i < count; i++) {
+        subjects.add(first instanceof Pooled pooled ? pooled.sibling(Parser.parse(wasm), compiled) : open(memory, wasm, compiled));
+      }
+    } catch (RuntimeException e) {
+      for (int i = subjects.size() - 1; i >= 0; i--) {
+        subjects.get(i).close();
+      }
+      throw e;
+    }
+    return subjects;
+  }
+
+  /**
    * Creates an instance of the module (memories initialised, data segments in place).
    *
    * @return the instance, owned by the caller, who closes it
@@ -101,22 +130,38 @@ public abstract sealed class Subject implements AutoCloseable {
   /** A wasmpool engine on one backend, with the module loaded once. */
   private static final class Pooled extends Subject {
     private final Engine engine;
+    private final boolean ownsEngine;
     private final PooledWasmModule module;
 
     Pooled(String backend, WasmModule wasm, boolean compiled) {
-      this.engine =
+      this(
           Engine.create(
               EngineConfig.builder()
                   .backend(backend)
                   .allocationStrategy(AllocationStrategy.pooling(PoolingAllocationConfig.defaults()))
-                  .build());
+                  .build()),
+          true,
+          wasm,
+          compiled);
+    }
+
+    private Pooled(Engine engine, boolean ownsEngine, WasmModule wasm, boolean compiled) {
+      this.engine = engine;
+      this.ownsEngine = ownsEngine;
       try {
         PooledWasmModule.Builder builder = PooledWasmModule.builder(engine, wasm);
         this.module = (compiled ? builder.withCompiler() : builder).build();
       } catch (RuntimeException e) {
-        engine.close();
+        if (ownsEngine) {
+          engine.close();
+        }
         throw e;
       }
+    }
+
+    /** Another module loaded into this subject's engine, which stays this subject's to close. */
+    Pooled sibling(WasmModule wasm, boolean compiled) {
+      return new Pooled(engine, false, wasm, compiled);
     }
 
     @Override
@@ -129,7 +174,9 @@ public abstract sealed class Subject implements AutoCloseable {
       try {
         module.close();
       } finally {
-        engine.close();
+        if (ownsEngine) {
+          engine.close();
+        }
       }
     }
   }

@@ -45,7 +45,8 @@ public final class Suite {
           TouchBenchmark.class,
           ResetCostBenchmark.class,
           WorkloadBenchmark.class,
-          ConcurrencyBenchmark.class);
+          ConcurrencyBenchmark.class,
+          EightModulesBenchmark.class);
 
   private Suite() {}
 
