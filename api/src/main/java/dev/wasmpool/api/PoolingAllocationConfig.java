@@ -44,7 +44,7 @@ import java.util.Objects;
  *
  * @param maxUnusedWarmSlots the most unused warm slots a pool keeps before it reuses warm slots of
  *     other modules; default 100; see {@link Builder#maxUnusedWarmSlots(int)}
- * @param decommitBatchSize how many slot resets are gathered before they are issued together;
+ * @param decommitBatchSize how many decommit ranges are gathered before they are issued together;
  *     default 1; see {@link Builder#decommitBatchSize(int)}
  * @param asyncStackKeepResident bytes of each accounted stack reset by writing rather than
  *     decommitted; default 0; see {@link Builder#asyncStackKeepResident(long)}
@@ -264,18 +264,20 @@ public record PoolingAllocationConfig(
      *       no warm one is left.
      * </ol>
      *
-     * <p>In front of this choice, each platform thread keeps the slot it released last, reset, for
-     * its own next instance of the same module: a thread instantiating one module again and again
-     * takes its slot back without the pool's lock, and threads do not trade slots between cores.
-     * A kept slot counts as unused and warm; it goes back to the pool when its thread needs a slot
-     * of another module, when the pool runs out, or when its module is closed, so with one thread
-     * the choice above is unchanged.
+     * <p>The choice is made over the whole pool whatever thread asks: every free slot is visible
+     * to every thread, and no thread keeps slots of its own, so the slot picked and the number of
+     * warm slots do not depend on the number of threads or on which thread freed a slot.
      *
-     * <p>{@code 0} reuses warm slots as aggressively as possible: a cold slot is used only when no
-     * warm slot is free, so the slots ever touched equal the peak number of live memories.
-     * {@link Integer#MAX_VALUE} prefers cold slots, so over time every one of {@link
-     * #totalMemories(int)} slots is touched. The budget applies to each memory pool (each
-     * protection-key stripe has its own). As in Wasmtime, table slots track no affinity.
+     * <p>Since a cold slot is taken only while fewer than this many slots are warm (or none is
+     * free), the memory slots ever touched never exceed the peak number of live memories plus this
+     * budget (and {@link #totalMemories(int)}); when no instance is live, that is also the most
+     * slots that can be unused and warm. {@code 0} reuses warm slots as aggressively as possible:
+     * the slots ever touched equal the peak number of live memories. With {@link
+     * #decommitBatchSize(int)} above 1, slots waiting in a decommit batch are neither free nor live,
+     * so up to {@code decommitBatchSize - 1} more may be touched. {@link Integer#MAX_VALUE} prefers
+     * cold slots, so over time every slot is touched. The budget applies to each memory pool (each
+     * protection-key stripe has its own). As in Wasmtime, table slots track no affinity, and their
+     * budget is always 0.
      *
      * @param maxUnusedWarmSlots the count; default 100
      * @return this builder
@@ -289,18 +291,25 @@ public record PoolingAllocationConfig(
      * Sets how many slot resets the engine gathers before it returns their pages to the operating
      * system together.
      *
-     * <p>Closing an instance resets its memory and table slots; beyond the keep-resident prefix
-     * the reset is a decommit ({@code madvise(MADV_DONTNEED)} on Linux). With a batch size above 1
-     * the ranges of several closed instances are queued and issued in one go, which saves system
-     * calls and TLB shootdowns at the price of slots that stay unavailable until their batch is
-     * flushed. When a pool runs out, the engine flushes pending batches and retries before it
-     * throws {@link PoolExhaustedException}, so batching never causes a spurious failure. The
-     * target is not exact: a batch may grow slightly beyond it.
+     * <p>Closing an instance resets its memory and table slots: the keep-resident prefix is
+     * restored by writing at once, and the pages beyond it are decommitted ({@code
+     * madvise(MADV_DONTNEED)} on Linux, one call per range). With a batch size above 1 those
+     * ranges are queued instead; when the queue holds this many ranges, all of them are
+     * decommitted together and their slots return to the free lists at once. On Linux the batch is
+     * one {@code process_madvise(2)} system call (up to 1024 ranges each) where the kernel accepts
+     * {@code MADV_DONTNEED} for the calling process (Linux 6.13 and later), otherwise one {@code
+     * madvise} per range, which saves nothing; the engine logs which at start ("decommits: ...").
+     * So N closes of single-range slots cost about N / batch size decommit calls. The price: a
+     * queued slot is neither live nor free until its batch runs, and when a pool runs out, the
+     * engine flushes the queue and retries before it throws {@link PoolExhaustedException}, so
+     * batching never causes a spurious failure. A batch may hold a few ranges more than the target
+     * (one close can add two).
      *
      * <p>{@code 1} and {@code 0} both disable batching: every close resets at once. The {@code
-     * impl-portable} backend resets by writing, so batching only delays that work.
+     * impl-portable} backend resets by writing, with no system call to save: its slots are reset
+     * and freed at once whatever the batch size.
      *
-     * @param decommitBatchSize the number of resets per batch; default 1
+     * @param decommitBatchSize the number of ranges per batch; default 1
      * @return this builder
      */
     public Builder decommitBatchSize(int decommitBatchSize) {
