@@ -2,6 +2,7 @@ package dev.wasmpool.api;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.StringJoiner;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -68,7 +69,30 @@ final class Options {
   }
 
   private static String format(@Nullable Object value) {
+    if (value instanceof Duration duration) {
+      return millis(duration);
+    }
     return value instanceof Long bytes ? bytes(bytes) : String.valueOf(value);
+  }
+
+  /**
+   * A duration in milliseconds, the unit of every timeout option ({@code 250ms}).
+   *
+   * @param duration the duration
+   * @return its text
+   */
+  static String millis(Duration duration) {
+    long millis = duration.toMillis();
+    return duration.equals(Duration.ofMillis(millis))
+        ? millis + "ms"
+        : String.format(java.util.Locale.ROOT, "%.3fms", duration.toNanos() / 1e6);
+  }
+
+  static void requireNonNegative(String option, Duration value) {
+    Objects.requireNonNull(value, option);
+    if (value.isNegative()) {
+      throw new IllegalArgumentException(option + " must not be negative (was " + millis(value) + ")");
+    }
   }
 
   private static @Nullable Object value(RecordComponent component, Record config) {

@@ -32,6 +32,26 @@ public final class PoolExhaustedException extends RuntimeException {
   }
 
   /**
+   * A limit reached after waiting for a slot ({@link PoolingAllocationConfig#acquireTimeout()}):
+   * {@code "maximum concurrent limit of N for KIND reached; DETAIL"}.
+   *
+   * @param kind what ran out, for example {@code "memory stripe 0"}
+   * @param limit the configured maximum
+   * @param detail how long the caller waited and the pool's state
+   */
+  public PoolExhaustedException(String kind, long limit, String detail) {
+    super(
+        "maximum concurrent limit of "
+            + limit
+            + " for "
+            + Objects.requireNonNull(kind)
+            + " reached; "
+            + Objects.requireNonNull(detail));
+    this.kind = kind;
+    this.limit = limit;
+  }
+
+  /**
    * What ran out.
    *
    * @return for example {@code "core instances"}

@@ -1,6 +1,7 @@
 package dev.wasmpool.api.internal.engine;
 
 import dev.wasmpool.api.AccountedResource;
+import dev.wasmpool.api.AllocationStrategy;
 import dev.wasmpool.api.Engine;
 import dev.wasmpool.api.EngineConfig;
 import dev.wasmpool.api.InstanceAllocation;
@@ -68,10 +69,18 @@ final class EngineImpl implements Engine {
   private final ConcurrentLinkedQueue<Allocation> orphans = new ConcurrentLinkedQueue<>();
   private volatile boolean closed;
 
+  /** Waits for slots of a full pool; {@code null} without an {@code acquireTimeout}. */
+  private final @Nullable BackPressure backPressure;
+
   EngineImpl(EngineConfig config, Backend backend, InstanceAllocator allocator) {
     this.config = config;
     this.backend = backend;
     this.allocator = allocator;
+    this.backPressure =
+        config.allocationStrategy() instanceof AllocationStrategy.Pooling pooling
+                && pooling.config().acquireTimeout().isPositive()
+            ? new BackPressure(pooling.config().acquireTimeout().toNanos())
+            : null;
     LOG.log(
         System.Logger.Level.INFO,
         "wasmpool engine started: backend {0}, {1}, decommits: {2}",
@@ -111,8 +120,43 @@ final class EngineImpl implements Engine {
     return module;
   }
 
-  /** Allocates an instance of a module; see the class comment. */
+  /**
+   * Allocates an instance of a module; see the class comment. With an {@code acquireTimeout}, a
+   * full pool makes the call wait for a release ({@link BackPressure}).
+   */
   InstanceAllocation allocate(RegisteredModule module) {
+    BackPressure waits = backPressure;
+    if (waits == null) {
+      return allocateOnce(module);
+    }
+    return waits.acquire(() -> allocateOnce(module), this::describeCounts);
+  }
+
+  /**
+   * Instantiations waiting for a slot now (for tests).
+   *
+   * @return the count; 0 without an {@code acquireTimeout}
+   */
+  int waitingInstantiations() {
+    BackPressure waits = backPressure;
+    return waits == null ? 0 : waits.waiting();
+  }
+
+  /** The pools' counts for a timed-out wait's message. */
+  private String describeCounts() {
+    PoolMetrics m = allocator.metrics();
+    return String.format(
+        java.util.Locale.ROOT,
+        "core instances: %d live; memories: %d live, %d warm; tables: %d live, %d warm; %d pending reset",
+        m.coreInstances(),
+        m.memories(),
+        m.unusedWarmMemories(),
+        m.tables(),
+        m.unusedWarmTables(),
+        m.counters().pendingResets());
+  }
+
+  private InstanceAllocation allocateOnce(RegisteredModule module) {
     ensureOpen();
     retireOrphans();
     ModuleImages images = module.images();
@@ -258,6 +302,10 @@ final class EngineImpl implements Engine {
     }
     allocator.limits().coreInstances().release();
     live.remove(allocation);
+    BackPressure waits = backPressure;
+    if (waits != null) {
+      waits.released();
+    }
     if (failure != null) {
       throw failure;
     }
