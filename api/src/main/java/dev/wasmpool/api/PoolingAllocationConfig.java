@@ -84,6 +84,8 @@ import java.util.Objects;
  *     Builder#totalGcHeaps(int)}
  * @param acquireTimeout how long an instantiation waits for a slot of a full pool; default 0
  *     (fail at once, as Wasmtime does); see {@link Builder#acquireTimeout(Duration)}
+ * @param warmSlotIdleTimeout how long a warm slot may stay unused before its memory is handed
+ *     back; default 0 (never, as Wasmtime); see {@link Builder#warmSlotIdleTimeout(Duration)}
  */
 public record PoolingAllocationConfig(
     int maxUnusedWarmSlots,
@@ -105,7 +107,8 @@ public record PoolingAllocationConfig(
     MemoryProtectionKeys memoryProtectionKeys,
     int maxMemoryProtectionKeys,
     int totalGcHeaps,
-    Duration acquireTimeout) {
+    Duration acquireTimeout,
+    Duration warmSlotIdleTimeout) {
 
   private static final long MIB = 1L << 20;
   private static final long GIB = 1L << 30;
@@ -145,6 +148,7 @@ public record PoolingAllocationConfig(
     requirePositive("maxMemoryProtectionKeys", maxMemoryProtectionKeys);
     requireNonNegative("totalGcHeaps", totalGcHeaps);
     requireNonNegative("acquireTimeout", acquireTimeout);
+    requireNonNegative("warmSlotIdleTimeout", warmSlotIdleTimeout);
     long slotBytes = TABLE_ELEMENT_BYTES * tableElements;
     if (slotBytes > 0 && totalTables > Long.MAX_VALUE / slotBytes) {
       throw new IllegalArgumentException(
@@ -202,7 +206,8 @@ public record PoolingAllocationConfig(
         .memoryProtectionKeys(memoryProtectionKeys)
         .maxMemoryProtectionKeys(maxMemoryProtectionKeys)
         .totalGcHeaps(totalGcHeaps)
-        .acquireTimeout(acquireTimeout);
+        .acquireTimeout(acquireTimeout)
+        .warmSlotIdleTimeout(warmSlotIdleTimeout);
   }
 
   /**
@@ -249,6 +254,7 @@ public record PoolingAllocationConfig(
     private int maxMemoryProtectionKeys = 16;
     private int totalGcHeaps = 1000;
     private Duration acquireTimeout = Duration.ZERO;
+    private Duration warmSlotIdleTimeout = Duration.ZERO;
 
     private Builder() {}
 
@@ -648,6 +654,27 @@ public record PoolingAllocationConfig(
     }
 
     /**
+     * Sets how long a warm slot may stay unused before the engine hands its memory back (idle
+     * trim), so that the resident memory of a quiet pool comes back without closing the engine.
+     *
+     * <p>With {@code 0}, the default, warm slots keep their image mapped and their keep-resident
+     * bytes until they are reused or the engine closes, as in Wasmtime. With a positive timeout a
+     * background thread of the engine ({@code wasmpool-idle-trim}, a daemon) looks every half
+     * timeout (at most once per 10 ms) for memory and table slots unused for longer than the
+     * timeout, removes their memory image and decommits every byte they hold, the keep-resident
+     * prefix too. A trimmed slot stays warm but loses its affinity (its next tenant maps its own
+     * image, as on a cold slot) and counts 0 resident bytes. A module's image itself (its memfd)
+     * is released once no slot maps it and the module is closed.
+     *
+     * @param warmSlotIdleTimeout the idle time; default {@link Duration#ZERO} (never trim)
+     * @return this builder
+     */
+    public Builder warmSlotIdleTimeout(Duration warmSlotIdleTimeout) {
+      this.warmSlotIdleTimeout = warmSlotIdleTimeout;
+      return this;
+    }
+
+    /**
      * Checks every option and creates the configuration; see the {@linkplain
      * PoolingAllocationConfig#PoolingAllocationConfig canonical constructor} for the rules. The
      * builder is left unchanged.
@@ -677,7 +704,8 @@ public record PoolingAllocationConfig(
           memoryProtectionKeys,
           maxMemoryProtectionKeys,
           totalGcHeaps,
-          acquireTimeout);
+          acquireTimeout,
+          warmSlotIdleTimeout);
     }
   }
 }

@@ -86,6 +86,33 @@ class PoolingAllocationConfigTest {
         MemoryProtectionKeys.DISABLE, PoolingAllocationConfig.defaults().memoryProtectionKeys());
   }
 
+  /* ---- the wasmpool timeouts ---- */
+
+  @Test
+  void timeouts_defaultZero_negativeRejectedNamingOptionAndValue_printedInMillis() {
+    PoolingAllocationConfig d = PoolingAllocationConfig.defaults();
+    assertEquals(java.time.Duration.ZERO, d.acquireTimeout());
+    assertEquals(java.time.Duration.ZERO, d.warmSlotIdleTimeout());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> PoolingAllocationConfig.builder().acquireTimeout(java.time.Duration.ofMillis(-5)).build());
+    assertEquals("acquireTimeout must not be negative (was -5ms)", e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> PoolingAllocationConfig.builder().warmSlotIdleTimeout(java.time.Duration.ofSeconds(-1)).build());
+    assertEquals("warmSlotIdleTimeout must not be negative (was -1000ms)", e.getMessage());
+    assertThrows(NullPointerException.class, () -> PoolingAllocationConfig.builder().acquireTimeout(null).build());
+    assertEquals(
+        "PoolingAllocationConfig{acquireTimeout=250ms, warmSlotIdleTimeout=30000ms}",
+        PoolingAllocationConfig.builder()
+            .acquireTimeout(java.time.Duration.ofMillis(250))
+            .warmSlotIdleTimeout(java.time.Duration.ofSeconds(30))
+            .build()
+            .toString());
+  }
+
   @Test
   void defaults_equalAFreshBuild() {
     assertEquals(PoolingAllocationConfig.defaults(), PoolingAllocationConfig.builder().build());

@@ -262,5 +262,25 @@ class PoolingAllocationConfigScope internal constructor(base: PoolingAllocationC
             field = value
         }
 
+    /**
+     * How long an instantiation waits for a slot of a full pool before it fails; `Duration.ZERO`
+     * fails at once; see [PoolingAllocationConfig.Builder.acquireTimeout]. Default 0.
+     */
+    var acquireTimeout: java.time.Duration = base.acquireTimeout()
+        set(value) {
+            builder.acquireTimeout(value)
+            field = value
+        }
+
+    /**
+     * How long a warm slot may stay unused before its memory is handed back; `Duration.ZERO`
+     * never trims; see [PoolingAllocationConfig.Builder.warmSlotIdleTimeout]. Default 0.
+     */
+    var warmSlotIdleTimeout: java.time.Duration = base.warmSlotIdleTimeout()
+        set(value) {
+            builder.warmSlotIdleTimeout(value)
+            field = value
+        }
+
     internal fun build(): PoolingAllocationConfig = builder.build()
 }

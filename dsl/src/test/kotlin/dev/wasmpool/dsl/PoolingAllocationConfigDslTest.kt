@@ -49,6 +49,16 @@ class PoolingAllocationConfigDslTest {
                 ),
                 Case("maxMemoryProtectionKeys", { maxMemoryProtectionKeys = 4 }, { maxMemoryProtectionKeys(4) }),
                 Case("totalGcHeaps", { totalGcHeaps = 9 }, { totalGcHeaps(9) }),
+                Case(
+                    "acquireTimeout",
+                    { acquireTimeout = java.time.Duration.ofMillis(250) },
+                    { acquireTimeout(java.time.Duration.ofMillis(250)) },
+                ),
+                Case(
+                    "warmSlotIdleTimeout",
+                    { warmSlotIdleTimeout = java.time.Duration.ofSeconds(30) },
+                    { warmSlotIdleTimeout(java.time.Duration.ofSeconds(30)) },
+                ),
             )
 
         fun javaBuilt(case: Case): PoolingAllocationConfig =
@@ -221,5 +231,7 @@ class PoolingAllocationConfigDslTest {
             .memoryProtectionKeys(s.memoryProtectionKeys)
             .maxMemoryProtectionKeys(s.maxMemoryProtectionKeys)
             .totalGcHeaps(s.totalGcHeaps)
+            .acquireTimeout(s.acquireTimeout)
+            .warmSlotIdleTimeout(s.warmSlotIdleTimeout)
             .build()
 }

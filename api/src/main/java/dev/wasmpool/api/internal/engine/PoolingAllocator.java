@@ -19,6 +19,8 @@ import dev.wasmpool.api.internal.table.TablePool;
 import dev.wasmpool.spi.Backend;
 import dev.wasmpool.spi.ProtectionKey;
 import java.util.List;
+import java.util.function.LongSupplier;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The pooling strategy: memories from the {@link MemoryPool}, tables from the {@link TablePool},
@@ -36,6 +38,8 @@ final class PoolingAllocator implements InstanceAllocator {
   private final DecommitQueue queue;
   private final MemoryPool memories;
   private final TablePool tables;
+  private final LongSupplier clock;
+  private final @Nullable IdleTrimmer trimmer;
 
   /**
    * Creates the pools.
@@ -47,19 +51,48 @@ final class PoolingAllocator implements InstanceAllocator {
    *     be reserved
    */
   PoolingAllocator(Backend backend, EngineConfig engine, PoolingAllocationConfig config) {
+    this(backend, engine, config, System::nanoTime);
+  }
+
+  /**
+   * Creates the pools with a clock for idle trimming (tests pass a manual one).
+   *
+   * @param backend the engine's backend
+   * @param engine the engine configuration
+   * @param config the pool configuration
+   * @param clock nanoseconds, monotonic: stamps slot frees and drives {@link #trimIdle}
+   */
+  PoolingAllocator(Backend backend, EngineConfig engine, PoolingAllocationConfig config, LongSupplier clock) {
     this.config = config;
+    this.clock = clock;
     this.validator = new ModuleValidator(config);
     this.limits = InstanceLimits.of(config);
     this.queue = new DecommitQueue(backend, config.decommitBatchSize());
     List<ProtectionKey> keys =
         KeySelection.select(config.memoryProtectionKeys(), config.maxMemoryProtectionKeys(), backend);
-    this.memories = MemoryPool.create(backend, engine, config, keys, queue);
+    LongSupplier stamps = config.warmSlotIdleTimeout().isPositive() ? clock : () -> 0L;
+    this.memories = MemoryPool.create(backend, engine, config, keys, queue, stamps);
     try {
-      this.tables = TablePool.create(backend, config, queue);
+      this.tables = TablePool.create(backend, config, queue, stamps);
     } catch (RuntimeException e) {
       memories.close();
       throw e;
     }
+    this.trimmer = IdleTrimmer.start(config.warmSlotIdleTimeout(), this::trimIdle);
+  }
+
+  /**
+   * Trims every warm slot unused for longer than {@code warmSlotIdleTimeout} (see {@link
+   * PoolingAllocationConfig#warmSlotIdleTimeout()}); run by the engine's trimming thread.
+   *
+   * @return how many memory and table slots were trimmed; 0 when trimming is off
+   */
+  int trimIdle() {
+    if (!config.warmSlotIdleTimeout().isPositive()) {
+      return 0;
+    }
+    long cutoff = clock.getAsLong() - config.warmSlotIdleTimeout().toNanos();
+    return memories.trimIdle(cutoff) + tables.trimIdle(cutoff);
   }
 
   @Override
@@ -179,6 +212,9 @@ final class PoolingAllocator implements InstanceAllocator {
 
   @Override
   public void close() {
+    if (trimmer != null) {
+      trimmer.close();
+    }
     queue.flush();
     try {
       memories.close();

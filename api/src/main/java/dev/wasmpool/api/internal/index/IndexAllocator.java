@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.LongSupplier;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -78,6 +79,15 @@ public final class IndexAllocator {
   /** Resident bytes of each warm slot as reported by {@link #free}; 0 for other slots. */
   private final long[] bytesResident;
 
+  /** When each warm slot was freed, by {@link #clock}; for idle trimming. Guarded by lock. */
+  private final long[] freedAt;
+
+  /** Whether each warm slot was trimmed since it was freed (nothing resident, no image). */
+  private final boolean[] trimmed;
+
+  /** Stamps frees for {@link #takeIdle}; a constant when the pool never trims. */
+  private final LongSupplier clock;
+
   /** Links of the warm list. Guarded by lock. */
   private final SlotLinks warmLinks;
 
@@ -118,6 +128,19 @@ public final class IndexAllocator {
    * @throws IllegalArgumentException if either argument is negative
    */
   public IndexAllocator(int capacity, int maxUnusedWarmSlots) {
+    this(capacity, maxUnusedWarmSlots, () -> 0L);
+  }
+
+  /**
+   * An allocator with every slot cold whose frees are stamped by {@code clock}, for {@link
+   * #takeIdle}.
+   *
+   * @param capacity the number of slots
+   * @param maxUnusedWarmSlots the warm budget
+   * @param clock nanoseconds, monotonic
+   * @throws IllegalArgumentException if either count is negative
+   */
+  public IndexAllocator(int capacity, int maxUnusedWarmSlots, LongSupplier clock) {
     if (capacity < 0) {
       throw new IllegalArgumentException("capacity must not be negative (was " + capacity + ")");
     }
@@ -131,6 +154,9 @@ public final class IndexAllocator {
     Arrays.fill(state, COLD);
     this.affinity = new @Nullable AffinityKey[capacity];
     this.bytesResident = new long[capacity];
+    this.freedAt = new long[capacity];
+    this.trimmed = new boolean[capacity];
+    this.clock = clock;
     this.warmLinks = new SlotLinks(capacity);
     this.affineLinks = new SlotLinks(capacity);
   }
@@ -292,6 +318,8 @@ public final class IndexAllocator {
   /** Links a slot into the warm list and its affinity list, with its resident bytes. */
   private void makeWarm(int slot, long bytes) {
     state[slot] = WARM;
+    freedAt[slot] = clock.getAsLong();
+    trimmed[slot] = false;
     this.bytesResident[slot] = bytes;
     unusedBytesResident += bytes;
     warmLinks.append(warm, slot);
@@ -310,6 +338,66 @@ public final class IndexAllocator {
     if (bytesResident < 0) {
       throw new IllegalArgumentException(
           "bytesResident must not be negative (was " + bytesResident + ")");
+    }
+  }
+
+  /**
+   * Takes warm slots freed before {@code cutoff} and not trimmed since, oldest first, for idle
+   * trimming: each becomes pending (neither free nor live) without affinity until {@link
+   * #returnTrimmed} gives it back.
+   *
+   * @param cutoff a {@link #clock} reading; slots freed at or after it stay
+   * @param out receives the slots
+   * @return how many were taken, at most {@code out.length}
+   */
+  public int takeIdle(long cutoff, int[] out) {
+    lock.lock();
+    try {
+      int n = 0;
+      int s = warm.head;
+      while (s != SlotLinks.NONE && n < out.length && freedAt[s] < cutoff) {
+        int next = warmLinks.next(s);
+        if (!trimmed[s]) {
+          unlinkWarm(s);
+          state[s] = PENDING;
+          affinity[s] = null;
+          pending++;
+          out[n++] = s;
+        }
+        s = next;
+      }
+      return n;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Gives back slots taken by {@link #takeIdle} once trimmed: they return warm, without affinity,
+   * with nothing resident, at the least recently freed end of the warm list in the order given
+   * (so they keep their place before every slot freed after them), and keep their free time.
+   *
+   * @param slots the trimmed slots
+   * @param count how many entries are valid
+   * @throws IllegalStateException if a slot is not pending
+   */
+  public void returnTrimmed(int[] slots, int count) {
+    lock.lock();
+    try {
+      for (int i = count - 1; i >= 0; i--) {
+        int slot = slots[i];
+        if (state[slot] != PENDING) {
+          throw new IllegalStateException(
+              "slot " + slot + " is not being trimmed (it is " + stateName(state[slot]) + ")");
+        }
+        pending--;
+        state[slot] = WARM;
+        bytesResident[slot] = 0;
+        trimmed[slot] = true;
+        warmLinks.prepend(warm, slot);
+      }
+    } finally {
+      lock.unlock();
     }
   }
 

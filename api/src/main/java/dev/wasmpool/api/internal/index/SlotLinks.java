@@ -58,6 +58,19 @@ final class SlotLinks {
   }
 
   /** Removes {@code slot}, which must be in {@code list}. */
+  /** Inserts {@code slot} at the head of {@code list}. */
+  void prepend(SlotList list, int slot) {
+    next[slot] = list.head;
+    prev[slot] = NONE;
+    if (list.head == NONE) {
+      list.tail = slot;
+    } else {
+      prev[list.head] = slot;
+    }
+    list.head = slot;
+    list.size++;
+  }
+
   void remove(SlotList list, int slot) {
     assert list.size > 0 : "remove from an empty list";
     int before = prev[slot];

@@ -18,6 +18,7 @@ import dev.wasmpool.spi.ProtectionKey;
 import dev.wasmpool.spi.Reservation;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -90,6 +91,7 @@ public final class MemoryPool implements AutoCloseable {
    * @param pool the pool configuration
    * @param keys protection keys to stripe with; empty for no striping
    * @param queue the engine's decommit queue
+   * @param clock stamps slot frees for idle trimming
    * @return the pool
    * @throws IllegalStateException if the slab does not fit the address space or the backend
    *     refuses it ({@code "failed to create memory pool mapping"})
@@ -99,7 +101,8 @@ public final class MemoryPool implements AutoCloseable {
       EngineConfig engine,
       PoolingAllocationConfig pool,
       List<ProtectionKey> keys,
-      DecommitQueue queue) {
+      DecommitQueue queue,
+      LongSupplier clock) {
     long page = backend.pageSize();
     long keep = roundUp(pool.linearMemoryKeepResident(), page);
     int total = pool.totalMemories();
@@ -111,7 +114,7 @@ public final class MemoryPool implements AutoCloseable {
         slots[g] = new ImageSlot(null, 0, slot, shrink, null);
       }
       Stripe[] stripes = new Stripe[1];
-      stripes[0] = new Stripe(0, stripePool(1, 0, total, pool, queue, slots, keep), null);
+      stripes[0] = new Stripe(0, stripePool(1, 0, total, pool, queue, slots, keep, clock), null);
       return new MemoryPool(backend, null, null, slot, stripes, slots, queue, keep, pool.maxMemorySize());
     }
     SlabLayout layout =
@@ -144,7 +147,7 @@ public final class MemoryPool implements AutoCloseable {
         stripes[s] =
             new Stripe(
                 s,
-                stripePool(stripeCount, s, capacity, pool, queue, slots, keep),
+                stripePool(stripeCount, s, capacity, pool, queue, slots, keep, clock),
                 stripeCount > 1 ? keys.get(s) : null);
       }
       boolean shrink = engine.memoryGuardSize() > 0 || !backend.capabilities().lazyReset();
@@ -187,7 +190,8 @@ public final class MemoryPool implements AutoCloseable {
       PoolingAllocationConfig pool,
       DecommitQueue queue,
       ImageSlot[] slots,
-      long keepResidentBytes) {
+      long keepResidentBytes,
+      LongSupplier clock) {
     String kind = "memory stripe " + stripe;
     SlotContents contents =
         new SlotContents() {
@@ -215,13 +219,20 @@ public final class MemoryPool implements AutoCloseable {
           }
 
           @Override
+          public void trim(int local) {
+            ImageSlot s = slot(local);
+            s.purgeImage();
+            s.resetForReuse(0);
+          }
+
+          @Override
           public long purge(int local) {
             ImageSlot s = slot(local);
             s.purgeImage();
             return s.residentBytes();
           }
         };
-    return new SlotPool(kind, capacity, pool.maxUnusedWarmSlots(), queue, contents);
+    return new SlotPool(kind, capacity, pool.maxUnusedWarmSlots(), queue, contents, clock);
   }
 
   /**
@@ -401,6 +412,21 @@ public final class MemoryPool implements AutoCloseable {
       coldTakes += c.coldTakes();
     }
     return new IndexAllocator.Counts(live, pending, warm, cold, bytes, affine, otherWarm, coldTakes);
+  }
+
+  /**
+   * Trims the warm slots of every stripe freed before {@code cutoff}; see {@link
+   * SlotPool#trimIdle}.
+   *
+   * @param cutoff a reading of the pool's clock
+   * @return how many slots were trimmed
+   */
+  public int trimIdle(long cutoff) {
+    int sum = 0;
+    for (Stripe stripe : stripes) {
+      sum += stripe.slots().trimIdle(cutoff);
+    }
+    return sum;
   }
 
   /**

@@ -36,6 +36,14 @@ public interface SlotContents {
   void decommitFailed(int slot);
 
   /**
+   * Hands everything a free, idle slot holds back to the system: its image removed, every
+   * accessible byte decommitted (the keep-resident prefix too).
+   *
+   * @param slot the slot, taken from the free lists for the trim
+   */
+  void trim(int slot);
+
+  /**
    * Removes from a free slot what ties it to a closed module (its memory image).
    *
    * @param slot the slot, taken from the free lists for the purge

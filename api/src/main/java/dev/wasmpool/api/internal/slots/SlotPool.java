@@ -6,6 +6,7 @@ import dev.wasmpool.api.internal.index.AffinityKey;
 import dev.wasmpool.api.internal.index.IndexAllocator;
 import dev.wasmpool.spi.DecommitBatch;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -53,8 +54,28 @@ public final class SlotPool implements DecommitQueue.Owner {
    */
   public SlotPool(
       String kind, int capacity, int maxUnusedWarmSlots, DecommitQueue queue, SlotContents contents) {
+    this(kind, capacity, maxUnusedWarmSlots, queue, contents, () -> 0L);
+  }
+
+  /**
+   * A pool with every slot cold whose frees are stamped by {@code clock}, for {@link #trimIdle}.
+   *
+   * @param kind what {@code PoolExhaustedException} names
+   * @param capacity the number of slots
+   * @param maxUnusedWarmSlots the warm budget of the seed's rules
+   * @param queue the engine's decommit queue
+   * @param contents resets, trims and purges the slots
+   * @param clock nanoseconds, monotonic
+   */
+  public SlotPool(
+      String kind,
+      int capacity,
+      int maxUnusedWarmSlots,
+      DecommitQueue queue,
+      SlotContents contents,
+      LongSupplier clock) {
     this.kind = kind;
-    this.allocator = new IndexAllocator(capacity, maxUnusedWarmSlots);
+    this.allocator = new IndexAllocator(capacity, maxUnusedWarmSlots, clock);
     this.queue = queue;
     this.contents = contents;
   }
@@ -126,6 +147,29 @@ public final class SlotPool implements DecommitQueue.Owner {
     while ((slot = allocator.allocAffineAndClearAffinity(key)) >= 0) {
       allocator.free(slot, contents.purge(slot));
     }
+  }
+
+  /**
+   * Trims every warm slot freed before {@code cutoff} (and not trimmed since): its image is
+   * removed and everything it keeps resident is decommitted, so idle slots stop holding memory.
+   * Trimmed slots stay warm, without affinity, at the least recently used end of the free list;
+   * while one is being trimmed it is neither free nor live.
+   *
+   * @param cutoff a reading of this pool's clock
+   * @return how many slots were trimmed
+   */
+  public int trimIdle(long cutoff) {
+    int[] batch = new int[64];
+    int total = 0;
+    int n;
+    while ((n = allocator.takeIdle(cutoff, batch)) > 0) {
+      for (int i = 0; i < n; i++) {
+        contents.trim(batch[i]);
+      }
+      allocator.returnTrimmed(batch, n);
+      total += n;
+    }
+    return total;
   }
 
   /**

@@ -11,6 +11,7 @@ import dev.wasmpool.spi.Backend;
 import dev.wasmpool.spi.BackendException;
 import dev.wasmpool.spi.DecommitBatch;
 import dev.wasmpool.spi.Reservation;
+import java.util.function.LongSupplier;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -51,7 +52,8 @@ public final class TablePool implements AutoCloseable, SlotContents {
       long slotBytes,
       @Nullable Reservation shared,
       long keepResidentBytes,
-      DecommitQueue queue) {
+      DecommitQueue queue,
+      LongSupplier clock) {
     this.backend = backend;
     this.slotBytes = slotBytes;
     this.shared = shared;
@@ -60,7 +62,7 @@ public final class TablePool implements AutoCloseable, SlotContents {
     this.needsZero = new boolean[total];
     this.usedBytes = new long[total];
     this.keepResidentBytes = keepResidentBytes;
-    this.slots = new SlotPool("tables", total, 0, queue, this);
+    this.slots = new SlotPool("tables", total, 0, queue, this, clock);
   }
 
   /**
@@ -69,10 +71,12 @@ public final class TablePool implements AutoCloseable, SlotContents {
    * @param backend the engine's backend
    * @param config the pool configuration
    * @param queue the engine's decommit queue
+   * @param clock stamps slot frees for idle trimming
    * @return the pool
    * @throws IllegalStateException if the backend refuses the reservation
    */
-  public static TablePool create(Backend backend, PoolingAllocationConfig config, DecommitQueue queue) {
+  public static TablePool create(
+      Backend backend, PoolingAllocationConfig config, DecommitQueue queue, LongSupplier clock) {
     long page = backend.pageSize();
     long slotBytes = Math.max(page, MemoryPool.roundUp(config.tableElements() * ELEMENT_BYTES, page));
     int total = config.totalTables();
@@ -85,7 +89,7 @@ public final class TablePool implements AutoCloseable, SlotContents {
         throw new IllegalStateException("failed to create table pool mapping: " + e.getMessage(), e);
       }
     }
-    return new TablePool(backend, total, slotBytes, shared, keep, queue);
+    return new TablePool(backend, total, slotBytes, shared, keep, queue, clock);
   }
 
   /**
@@ -213,6 +217,16 @@ public final class TablePool implements AutoCloseable, SlotContents {
   }
 
   @Override
+  public void trim(int slot) {
+    long used = usedBytes[slot];
+    try {
+      reservation(slot).reset(offset(slot), used, 0);
+    } catch (BackendException e) {
+      needsZero[slot] = true;
+    }
+  }
+
+  @Override
   public long purge(int slot) {
     throw new AssertionError("table slots have no affinity to purge (slot " + slot + ")");
   }
@@ -224,6 +238,16 @@ public final class TablePool implements AutoCloseable, SlotContents {
    */
   public IndexAllocator.Counts counts() {
     return slots.counts();
+  }
+
+  /**
+   * Trims the warm slots freed before {@code cutoff}; see {@link SlotPool#trimIdle}.
+   *
+   * @param cutoff a reading of the pool's clock
+   * @return how many slots were trimmed
+   */
+  public int trimIdle(long cutoff) {
+    return slots.trimIdle(cutoff);
   }
 
   /**

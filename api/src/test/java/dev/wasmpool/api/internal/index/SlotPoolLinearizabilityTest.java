@@ -207,6 +207,9 @@ class SlotPoolLinearizabilityTest {
     public void decommitFailed(int slot) {}
 
     @Override
+    public void trim(int slot) {}
+
+    @Override
     public long purge(int slot) {
       return 0;
     }
