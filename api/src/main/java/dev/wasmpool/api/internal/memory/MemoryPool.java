@@ -51,40 +51,51 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 public final class MemoryPool implements AutoCloseable {
 
+  /** Slots per slab (rounded up to whole stripes): how much the pool grows by at a time. */
+  static final int SLAB_SLOTS = 16;
+
   private final Backend backend;
-  private final @Nullable Reservation slab;
-  private final @Nullable SlabLayout layout;
+  private final SlabLayout layout;
+  private final int slotsPerSlab;
   private final long slotBytes;
   private final Stripe[] stripes;
   private final ImageSlot[] slots;
   private final DecommitQueue queue;
-  private final long keepResidentBytes;
   private final long maxMemoryBytes;
   private final AtomicInteger nextStripe = new AtomicInteger();
 
+  /** The slabs reserved so far, by number; guarded by {@code this}. */
+  private final @Nullable Reservation[] slabs;
+
   private MemoryPool(
       Backend backend,
-      @Nullable Reservation slab,
-      @Nullable SlabLayout layout,
-      long slotBytes,
+      SlabLayout layout,
+      int slotsPerSlab,
       Stripe[] stripes,
       ImageSlot[] slots,
       DecommitQueue queue,
-      long keepResidentBytes,
       long maxMemoryBytes) {
     this.backend = backend;
-    this.slab = slab;
     this.layout = layout;
-    this.slotBytes = slotBytes;
+    this.slotsPerSlab = slotsPerSlab;
+    this.slotBytes = layout.slotBytes();
     this.stripes = stripes;
     this.slots = slots;
     this.queue = queue;
-    this.keepResidentBytes = keepResidentBytes;
     this.maxMemoryBytes = maxMemoryBytes;
+    this.slabs = new Reservation[slotsPerSlab == 0 ? 0 : Math.ceilDiv(slots.length, slotsPerSlab)];
   }
 
   /**
-   * Creates the pool: lays out and reserves the slab (virtual backends) and colours the stripes.
+   * Creates the pool and reserves its first slab. The address-space and {@code vm.max_map_count}
+   * checks apply to the pool at its largest, every slab reserved.
+   *
+   * <p>Elastic: the pool's slots are grouped in slabs of {@link #SLAB_SLOTS} (with a virtual
+   * backend; one slot each without), each its own reservation laid out by {@link SlabLayout} with
+   * its own guards. A slab is reserved when one of its slots is first handed out, so the address
+   * space in use grows with the peak number of slots ever touched instead of being reserved up
+   * front. Cold slots are taken lowest first, so slabs fill in order, and which slot the seed's
+   * rules pick does not depend on the slabs.
    *
    * @param backend the engine's backend
    * @param engine the engine configuration (reservation, guard)
@@ -93,8 +104,10 @@ public final class MemoryPool implements AutoCloseable {
    * @param queue the engine's decommit queue
    * @param clock stamps slot frees for idle trimming
    * @return the pool
-   * @throws IllegalStateException if the slab does not fit the address space or the backend
-   *     refuses it ({@code "failed to create memory pool mapping"})
+   * @throws IllegalArgumentException if the pool at its largest would not fit the address space
+   *     or the mapping limit
+   * @throws IllegalStateException if the backend refuses the first slab ({@code "failed to
+   *     create memory pool mapping"})
    */
   public static MemoryPool create(
       Backend backend,
@@ -106,67 +119,106 @@ public final class MemoryPool implements AutoCloseable {
     long page = backend.pageSize();
     long keep = roundUp(pool.linearMemoryKeepResident(), page);
     int total = pool.totalMemories();
-    if (!backend.capabilities().virtualReservation()) {
+    boolean virtual = backend.capabilities().virtualReservation();
+    SlabLayout full;
+    int perSlab;
+    boolean shrink;
+    if (virtual) {
+      full =
+          SlabLayout.calculate(
+              new SlabConstraints(
+                  engine.memoryReservation(),
+                  pool.maxMemorySize(),
+                  total,
+                  engine.memoryGuardSize(),
+                  engine.guardBeforeLinearMemory(),
+                  keys.size(),
+                  page));
+      int stripes = full.numStripes();
+      perSlab = total == 0 ? 0 : (int) Math.min(roundUp(Math.min(total, SLAB_SLOTS), stripes), roundUp(total, stripes));
+      int slabCount = perSlab == 0 ? 0 : Math.ceilDiv(total, perSlab);
+      // At its largest: every slab, each with its guards. Each slot may need three mappings
+      // (accessible, image, inaccessible rest), each guard one.
+      SlabLayout largest =
+          new SlabLayout(
+              total,
+              full.slotBytes(),
+              full.preSlabGuardBytes() * slabCount,
+              full.postSlabGuardBytes() * slabCount,
+              stripes);
+      AddressSpace.checkFits(
+          largest, 3, 2L * Math.max(1, slabCount), AddressSpace.userAddressSpaceBytes(), AddressSpace.maxMapCount());
+      shrink = engine.memoryGuardSize() > 0 || !backend.capabilities().lazyReset();
+    } else {
+      // Without virtual memory a guard protects nothing: one unguarded slot per reservation.
       long slot = Math.max(page, roundUp(Math.min(engine.memoryReservation(), pool.maxMemorySize()), page));
-      ImageSlot[] slots = new ImageSlot[total];
-      boolean shrink = !backend.capabilities().lazyReset();
-      for (int g = 0; g < total; g++) {
-        slots[g] = new ImageSlot(null, 0, slot, shrink, null);
-      }
-      Stripe[] stripes = new Stripe[1];
-      stripes[0] = new Stripe(0, stripePool(1, 0, total, pool, queue, slots, keep, clock), null);
-      return new MemoryPool(backend, null, null, slot, stripes, slots, queue, keep, pool.maxMemorySize());
+      full = new SlabLayout(total, slot, 0, 0, 1);
+      perSlab = total == 0 ? 0 : 1;
+      shrink = !backend.capabilities().lazyReset();
     }
-    SlabLayout layout =
-        SlabLayout.calculate(
-            new SlabConstraints(
-                engine.memoryReservation(),
-                pool.maxMemorySize(),
-                total,
-                engine.memoryGuardSize(),
-                engine.guardBeforeLinearMemory(),
-                keys.size(),
-                page));
-    // Each slot may need three mappings (accessible, image, inaccessible rest), each guard one.
-    AddressSpace.checkFits(
-        layout, 3, 2, AddressSpace.userAddressSpaceBytes(), AddressSpace.maxMapCount());
-    Reservation slab = null;
-    if (layout.totalSlabBytes() > 0) {
+    SlabLayout slab = new SlabLayout(perSlab, full.slotBytes(), full.preSlabGuardBytes(), full.postSlabGuardBytes(), full.numStripes());
+    int stripeCount = full.numStripes();
+    ImageSlot[] slots = new ImageSlot[total];
+    Stripe[] stripes = new Stripe[stripeCount];
+    for (int s = 0; s < stripeCount; s++) {
+      int capacity = total <= s ? 0 : (total - s + stripeCount - 1) / stripeCount;
+      stripes[s] =
+          new Stripe(
+              s,
+              stripePool(stripeCount, s, capacity, pool, queue, slots, keep, clock),
+              stripeCount > 1 ? keys.get(s) : null);
+    }
+    for (int g = 0; g < total; g++) {
+      ProtectionKey key = stripes[g % stripeCount].key();
+      slots[g] = new ImageSlot(null, slab.slotOffset(g % perSlab), slab.slotBytes(), shrink, key);
+    }
+    MemoryPool created = new MemoryPool(backend, slab, perSlab, stripes, slots, queue, pool.maxMemorySize());
+    if (total > 0) {
       try {
-        slab = backend.reserve(layout.totalSlabBytes());
+        created.ensureSlab(0);
       } catch (BackendException e) {
         throw new IllegalStateException("failed to create memory pool mapping: " + e.getMessage(), e);
       }
     }
+    return created;
+  }
+
+  /**
+   * Reserves slab {@code k} unless it is already, giving each of its slots the reservation and,
+   * with protection keys, its colour.
+   *
+   * @throws BackendException if the backend refuses
+   */
+  private synchronized void ensureSlab(int k) {
+    if (slabs[k] != null) {
+      return;
+    }
+    int first = k * slotsPerSlab;
+    int count = Math.min(slotsPerSlab, slots.length - first);
+    SlabLayout here =
+        new SlabLayout(count, layout.slotBytes(), layout.preSlabGuardBytes(), layout.postSlabGuardBytes(), layout.numStripes());
+    Reservation r = backend.reserve(here.totalSlabBytes());
     try {
-      int stripeCount = layout.numStripes();
-      ImageSlot[] slots = new ImageSlot[total];
-      Stripe[] stripes = new Stripe[stripeCount];
-      for (int s = 0; s < stripeCount; s++) {
-        int capacity = total <= s ? 0 : (total - s + stripeCount - 1) / stripeCount;
-        stripes[s] =
-            new Stripe(
-                s,
-                stripePool(stripeCount, s, capacity, pool, queue, slots, keep, clock),
-                stripeCount > 1 ? keys.get(s) : null);
-      }
-      boolean shrink = engine.memoryGuardSize() > 0 || !backend.capabilities().lazyReset();
-      for (int g = 0; g < total; g++) {
-        ProtectionKey key = stripes[g % stripeCount].key();
-        long offset = layout.slotOffset(g);
-        slots[g] = new ImageSlot(slab, offset, layout.slotBytes(), shrink, key);
-        if (key != null && slab != null) {
-          slab.colour(offset, layout.slotBytes(), key);
+      for (int i = 0; i < count; i++) {
+        ImageSlot slot = slots[first + i];
+        ProtectionKey key = slot.key();
+        if (key != null) {
+          r.colour(slot.base(), slotBytes, key);
         }
       }
-      return new MemoryPool(
-          backend, slab, layout, layout.slotBytes(), stripes, slots, queue, keep, pool.maxMemorySize());
     } catch (RuntimeException e) {
-      if (slab != null) {
-        slab.close();
-      }
+      r.close();
       throw e;
     }
+    for (int i = 0; i < count; i++) {
+      slots[first + i].attach(r);
+    }
+    slabs[k] = r;
+  }
+
+  /** Whether a slot's slab is reserved; read under the pool's lock, as {@link #ensureSlab} writes. */
+  private synchronized boolean slabReserved(int slot) {
+    return slabs[slot / slotsPerSlab] != null;
   }
 
   /**
@@ -244,16 +296,15 @@ public final class MemoryPool implements AutoCloseable {
    * @return the global slot index
    * @throws PoolExhaustedException {@code "maximum concurrent limit of N for memory stripe S
    *     reached"} if the stripe has no free slot
-   * @throws BackendException if the slot's lazy reservation fails (the slot is given back)
+   * @throws BackendException if reserving the slot's slab fails (the slot is given back)
    */
   public int acquire(int stripe, AffinityKey key) {
     Stripe s = stripes[stripe];
     int local = s.slots().acquire(key);
     int global = local * stripes.length + stripe;
-    ImageSlot slot = slots[global];
-    if (!slot.hasReservation()) {
+    if (!slabReserved(global)) {
       try {
-        slot.attach(backend.reserve(slotBytes));
+        ensureSlab(global / slotsPerSlab);
       } catch (RuntimeException e) {
         s.slots().abandon(local, 0);
         throw e;
@@ -369,21 +420,34 @@ public final class MemoryPool implements AutoCloseable {
   }
 
   /**
-   * The slab layout.
+   * The layout of one full slab.
    *
-   * @return the layout, or {@code null} when slots are reserved one by one
+   * @return the layout; its {@code numSlots} is the slots per slab
    */
-  public @Nullable SlabLayout layout() {
+  public SlabLayout layout() {
     return layout;
   }
 
   /**
-   * The slab.
+   * The first slab, reserved when the pool was made.
    *
-   * @return the reservation, or {@code null} when slots are reserved one by one
+   * @return the reservation, or {@code null} for a pool of no slots
    */
-  public @Nullable Reservation slab() {
-    return slab;
+  public synchronized @Nullable Reservation slab() {
+    return slabs.length == 0 ? null : slabs[0];
+  }
+
+  /**
+   * How many slabs are reserved now.
+   *
+   * @return the count
+   */
+  public synchronized int reservedSlabs() {
+    int n = 0;
+    for (Reservation r : slabs) {
+      n += r == null ? 0 : 1;
+    }
+    return n;
   }
 
   /**
@@ -475,13 +539,14 @@ public final class MemoryPool implements AutoCloseable {
   @Override
   public void close() {
     RuntimeException failure = null;
-    if (slab != null) {
-      failure = closeQuietly(slab, failure);
+    synchronized (this) {
+      for (Reservation r : slabs) {
+        if (r != null) {
+          failure = closeQuietly(r, failure);
+        }
+      }
     }
     for (ImageSlot slot : slots) {
-      if (slab == null && slot.hasReservation()) {
-        failure = closeQuietly(slot.reservation(), failure);
-      }
       slot.releaseImages();
     }
     if (failure != null) {
