@@ -1,6 +1,7 @@
 package dev.wasmpool.api.internal.memory;
 
 import dev.wasmpool.api.EngineConfig;
+import dev.wasmpool.api.MemoryType;
 import dev.wasmpool.api.PoolExhaustedException;
 import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.api.internal.decommit.DecommitQueue;
@@ -48,6 +49,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * touched only by the owner of its index.
  */
 public final class MemoryPool implements AutoCloseable {
+
+  /** A 32-bit memory's 65536 pages: the most any pooled memory grows to. */
+  private static final long MAX_MEMORY_BYTES = 65536 * MemoryType.PAGE_SIZE;
 
   private final Backend backend;
   private final @Nullable Reservation slab;
@@ -112,7 +116,9 @@ public final class MemoryPool implements AutoCloseable {
     long keep = roundUp(pool.linearMemoryKeepResident(), page);
     int total = pool.totalMemories();
     if (!backend.capabilities().virtualReservation()) {
-      long slot = Math.max(page, roundUp(Math.min(engine.memoryReservation(), pool.maxMemorySize()), page));
+      // No memory grows beyond 4 GiB, so a larger reservation or maximum would only be unused.
+      long bytes = Math.min(Math.min(engine.memoryReservation(), pool.maxMemorySize()), MAX_MEMORY_BYTES);
+      long slot = Math.max(page, roundUp(bytes, page));
       ImageSlot[] slots = new ImageSlot[total];
       boolean shrink = !backend.capabilities().lazyReset();
       for (int g = 0; g < total; g++) {
@@ -459,13 +465,18 @@ public final class MemoryPool implements AutoCloseable {
   }
 
   /**
-   * Rounds up to a multiple of a power of two.
+   * Rounds up to a multiple of a power of two, saturating: options such as {@code
+   * linearMemoryKeepResident} may be as large as {@link Long#MAX_VALUE}, meaning "everything".
    *
    * @param value the value, not negative
    * @param page the power of two
-   * @return the smallest multiple of {@code page} not below {@code value}
+   * @return the smallest multiple of {@code page} not below {@code value}, or the largest multiple
+   *     of {@code page} when that does not fit a {@code long}
    */
   public static long roundUp(long value, long page) {
+    if (value > Long.MAX_VALUE - (page - 1)) {
+      return Long.MAX_VALUE & -page;
+    }
     return (value + page - 1) & -page;
   }
 
