@@ -14,7 +14,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Checks a module against the pooling limits once, at registration, with the texts of Wasmtime's
- * pooling allocator: memories (count, minimum size, shared), then tables (count per module and in
+ * pooling allocator: memories (count per module and in total, minimum size, shared), then tables (count per module and in
  * total, minimum elements), then the instance metadata size.
  */
 public final class ModuleValidator {
@@ -56,6 +56,16 @@ public final class ModuleValidator {
                   + " exceeds the per-instance limit of "
                   + config.maxMemoriesPerModule()));
     }
+    // Without this a module loads whose every instantiation fails on an exhausted pool forever.
+    if (memories.size() > config.totalMemories()) {
+      throw new ModuleValidationException(
+          List.of(
+              MEMORY_CONTEXT,
+              "defined memories count of "
+                  + memories.size()
+                  + " exceeds the total memories limit of "
+                  + config.totalMemories()));
+    }
     for (int i = 0; i < memories.size(); i++) {
       MemoryType memory = memories.get(i);
       String problem = memoryProblem(memory);
@@ -79,7 +89,7 @@ public final class ModuleValidator {
     if (minBytes > config.maxMemorySize()) {
       return String.format(
           Locale.ROOT,
-          "memory has a minimum byte size of %d which exceeds the limit of %#x bytes",
+          "memory has a minimum byte size of %d which exceeds the limit of %d bytes (maxMemorySize)",
           minBytes,
           config.maxMemorySize());
     }
