@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.WasmModule;
 import dev.wasmpool.api.Engine;
+import dev.wasmpool.api.ModuleValidationException;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -44,6 +45,48 @@ class AdversarialRegressionTest {
           assertEquals(0, memory.read(99));
           assertEquals(0, memory.read(0));
         }
+      }
+    }
+  }
+
+  /* ---- load-time limits ---- */
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("backends")
+  void load_memoryMinimumAboveChicorysLimit_rejectedNamingTheLimit(String backend) {
+    // (memory 40000) used to load; fill/copy/write then trapped with a negative limit (pages << 16
+    // overflowed an int), and the portable backend allocated gigabytes up front.
+    long fourGiB = 65536 * PAGE;
+    try (Engine engine =
+        Pools.engine(backend, p -> p.maxMemorySize(fourGiB), e -> e.memoryReservation(fourGiB))) {
+      for (int pages : new int[] {32768, 40000}) {
+        ModuleValidationException e =
+            assertThrows(
+                ModuleValidationException.class,
+                () -> PooledWasmModule.load(engine, new WasmBuilder().memory(pages, -1).parse()));
+        assertEquals(
+            "memory has a minimum of "
+                + pages
+                + " pages which exceeds Chicory's limit of 32767 pages (Memory.RUNTIME_MAX_PAGES)",
+            e.rootReason());
+        assertEquals(0, engine.metrics().memories());
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("backends")
+  void load_totalMemoriesZero_moduleWithMemoryRejected(String backend) {
+    // The module used to load, and every instantiation failed on a pool that could never free up.
+    try (Engine engine = Pools.engine(backend, p -> p.totalMemories(0))) {
+      ModuleValidationException e =
+          assertThrows(
+              ModuleValidationException.class,
+              () -> PooledWasmModule.load(engine, new WasmBuilder().memory(1, -1).parse()));
+      assertEquals("defined memories count of 1 exceeds the total memories limit of 0", e.rootReason());
+      try (PooledWasmModule noMemory = PooledWasmModule.load(engine, new WasmBuilder().parse());
+          PooledInstance instance = noMemory.instantiate()) {
+        assertEquals(1, engine.metrics().coreInstances());
       }
     }
   }
