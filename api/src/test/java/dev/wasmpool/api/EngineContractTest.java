@@ -232,6 +232,23 @@ abstract class EngineContractTest {
   }
 
   @Test
+  void create_totalMemoriesIntegerMax_errorNamesTheOption() {
+    // Issue 12 item 8: the error did not say which option was wrong.
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                engine(
+                    EngineConfig.builder()
+                        .backend(backend())
+                        .allocationStrategy(
+                            AllocationStrategy.pooling(
+                                PoolingAllocationConfig.builder().totalMemories(Integer.MAX_VALUE).build()))
+                        .build()));
+    assertTrue(e.getMessage().contains("totalMemories"), e.getMessage());
+  }
+
+  @Test
   void moduleClose_otherTenantsSeeNothingOfIt() {
     Engine engine = engine(pool().totalMemories(2).build());
     PooledModule module = engine.register(withMemory("a", 1, -1, data(0, "SECRET")));

@@ -7,6 +7,7 @@ import dev.wasmpool.api.PoolMetrics;
 import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.api.TableType;
 import dev.wasmpool.api.internal.decommit.DecommitQueue;
+import dev.wasmpool.api.internal.layout.MappingBudget;
 import dev.wasmpool.api.internal.limits.InstanceLimits;
 import dev.wasmpool.api.internal.limits.ModuleValidator;
 import dev.wasmpool.api.internal.memory.ImageSlot;
@@ -18,6 +19,7 @@ import dev.wasmpool.api.internal.table.TablePool;
 import dev.wasmpool.spi.Backend;
 import dev.wasmpool.spi.ProtectionKey;
 import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The pooling strategy: memories from the {@link MemoryPool}, tables from the {@link TablePool},
@@ -35,6 +37,8 @@ final class PoolingAllocator implements InstanceAllocator {
   private final DecommitQueue queue;
   private final MemoryPool memories;
   private final TablePool tables;
+  /** The pools' claim on the process's mappings; {@code null} without virtual reservations. */
+  private final MappingBudget.@Nullable Claim mappings;
 
   /**
    * Creates the pools.
@@ -44,6 +48,8 @@ final class PoolingAllocator implements InstanceAllocator {
    * @param config the pool configuration
    * @throws IllegalStateException if protection keys are required but missing, or a pool cannot
    *     be reserved
+   * @throws IllegalArgumentException if the pools do not fit the address space or the process's
+   *     mapping budget ({@link MappingBudget})
    */
   PoolingAllocator(Backend backend, EngineConfig engine, PoolingAllocationConfig config) {
     this.config = config;
@@ -52,12 +58,33 @@ final class PoolingAllocator implements InstanceAllocator {
     this.queue = new DecommitQueue(config.decommitBatchSize());
     List<ProtectionKey> keys =
         KeySelection.select(config.memoryProtectionKeys(), config.maxMemoryProtectionKeys(), backend);
-    this.memories = MemoryPool.create(backend, engine, config, keys, queue);
+    // Without virtual reservations the pools map nothing themselves.
+    MappingBudget.Claim claim =
+        backend.capabilities().virtualReservation()
+            ? MappingBudget.process().claim(config.totalMemories(), config.totalTables())
+            : null;
+    this.mappings = claim;
+    try {
+      this.memories = MemoryPool.create(backend, engine, config, keys, queue);
+    } catch (RuntimeException e) {
+      release(claim);
+      throw e;
+    }
     try {
       this.tables = TablePool.create(backend, config, queue);
     } catch (RuntimeException e) {
-      memories.close();
+      try {
+        memories.close();
+      } finally {
+        release(claim);
+      }
       throw e;
+    }
+  }
+
+  private static void release(MappingBudget.@Nullable Claim claim) {
+    if (claim != null) {
+      claim.close();
     }
   }
 
@@ -113,6 +140,16 @@ final class PoolingAllocator implements InstanceAllocator {
   @Override
   public void releaseMemory(ModuleImages module, int memoryIndex, MemoryGrant grant) {
     memories.release(grant.slotIndex(), module, memoryIndex);
+  }
+
+  @Override
+  public void discardMemory(MemoryGrant grant) {
+    // The slab is unmapped as a whole by close(); a reset would fault on the revoked slot.
+  }
+
+  @Override
+  public void discardTable(TableGrant grant) {
+    // As discardMemory.
   }
 
   @Override
@@ -173,7 +210,11 @@ final class PoolingAllocator implements InstanceAllocator {
     try {
       memories.close();
     } finally {
-      tables.close();
+      try {
+        tables.close();
+      } finally {
+        release(mappings);
+      }
     }
   }
 }

@@ -17,6 +17,7 @@ import dev.wasmpool.spi.ProtectionKey;
 import dev.wasmpool.spi.Reservation;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.concurrent.atomic.LongAdder;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -103,8 +104,10 @@ public final class MemoryPool implements AutoCloseable {
    * @param keys protection keys to stripe with; empty for no striping
    * @param queue the engine's decommit queue
    * @return the pool
-   * @throws IllegalStateException if the slab does not fit the address space or the backend
-   *     refuses it ({@code "failed to create memory pool mapping"})
+   * @throws IllegalArgumentException if the slots do not fit the address space or their sizes
+   *     overflow; the message names the options
+   * @throws IllegalStateException if the backend refuses the slab ({@code "failed to create memory
+   *     pool mapping"})
    */
   public static MemoryPool create(
       Backend backend,
@@ -119,6 +122,10 @@ public final class MemoryPool implements AutoCloseable {
       // No memory grows beyond 4 GiB, so a larger reservation or maximum would only be unused.
       long bytes = Math.min(Math.min(engine.memoryReservation(), pool.maxMemorySize()), MAX_MEMORY_BYTES);
       long slot = Math.max(page, roundUp(bytes, page));
+      // Every slot may be live and full at once: their sum must fit the address space too.
+      AddressSpace.checkFits(
+          layoutNamingOptions(() -> new SlabLayout(total, slot, 0, 0, 1), engine, pool),
+          AddressSpace.userAddressSpaceBytes());
       ImageSlot[] slots = new ImageSlot[total];
       boolean shrink = !backend.capabilities().lazyReset();
       for (int g = 0; g < total; g++) {
@@ -128,18 +135,20 @@ public final class MemoryPool implements AutoCloseable {
       return new MemoryPool(backend, null, null, slot, stripes, slots, queue, keep, pool.maxMemorySize());
     }
     SlabLayout layout =
-        SlabLayout.calculate(
-            new SlabConstraints(
-                engine.memoryReservation(),
-                pool.maxMemorySize(),
-                total,
-                engine.memoryGuardSize(),
-                engine.guardBeforeLinearMemory(),
-                keys.size(),
-                page));
-    // Each slot may need three mappings (accessible, image, inaccessible rest), each guard one.
-    AddressSpace.checkFits(
-        layout, 3, 2, AddressSpace.userAddressSpaceBytes(), AddressSpace.maxMapCount());
+        layoutNamingOptions(
+            () ->
+                SlabLayout.calculate(
+                    new SlabConstraints(
+                        engine.memoryReservation(),
+                        pool.maxMemorySize(),
+                        total,
+                        engine.memoryGuardSize(),
+                        engine.guardBeforeLinearMemory(),
+                        keys.size(),
+                        page)),
+            engine,
+            pool);
+    AddressSpace.checkFits(layout, AddressSpace.userAddressSpaceBytes());
     Reservation slab = null;
     if (layout.totalSlabBytes() > 0) {
       try {
@@ -176,6 +185,30 @@ public final class MemoryPool implements AutoCloseable {
         slab.close();
       }
       throw e;
+    }
+  }
+
+  /**
+   * Makes a layout; when its sizes overflow, says which options made them so (the layout knows
+   * sizes, not options).
+   */
+  private static SlabLayout layoutNamingOptions(
+      Supplier<SlabLayout> layout, EngineConfig engine, PoolingAllocationConfig pool) {
+    try {
+      return layout.get();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          e.getMessage()
+              + " (totalMemories="
+              + pool.totalMemories()
+              + ", memoryReservation="
+              + engine.memoryReservation()
+              + ", maxMemorySize="
+              + pool.maxMemorySize()
+              + ", memoryGuardSize="
+              + engine.memoryGuardSize()
+              + "); lower totalMemories, memoryReservation, maxMemorySize or memoryGuardSize",
+          e);
     }
   }
 
