@@ -48,6 +48,9 @@ final class LibC {
   /** {@code PROT_WRITE}: pages may be written. */
   static final int PROT_WRITE = 0x2;
 
+  /** {@code MAP_SHARED}: the mapping shares the file's pages. */
+  static final int MAP_SHARED = 0x01;
+
   /** {@code MAP_PRIVATE}: writes are private copies (copy-on-write for file mappings). */
   static final int MAP_PRIVATE = 0x02;
 
@@ -597,6 +600,7 @@ final class LibC {
   static String mapFlagsName(int flags) {
     StringBuilder sb = new StringBuilder();
     int rest = flags;
+    rest = appendFlag(sb, rest, MAP_SHARED, "MAP_SHARED");
     rest = appendFlag(sb, rest, MAP_PRIVATE, "MAP_PRIVATE");
     rest = appendFlag(sb, rest, MAP_FIXED, "MAP_FIXED");
     rest = appendFlag(sb, rest, MAP_ANONYMOUS, "MAP_ANONYMOUS");

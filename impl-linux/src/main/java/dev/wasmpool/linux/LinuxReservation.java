@@ -46,6 +46,9 @@ final class LinuxReservation implements Reservation {
 
   private static final int PROT_RW = LibC.PROT_READ | LibC.PROT_WRITE;
 
+  /** The name of the empty file {@link #revoke} maps, as {@code /proc/self/maps} shows it. */
+  static final String REVOKED_MEMFD_NAME = "wasmpool-revoked";
+
   private final LinuxBackend owner;
   private final long address;
   private final long byteSize;
@@ -386,6 +389,36 @@ final class LinuxReservation implements Reservation {
         }
         colours.put(offset, end, key);
       }
+    } finally {
+      inFlight.exit(stamp);
+    }
+  }
+
+  /**
+   * Maps an empty memfd over the range, shared and readable and writable: every page lies beyond
+   * the file's end, so every access raises {@code SIGBUS}, which the JVM turns into an {@link
+   * InternalError} for Java accesses (as for a truncated mapped file). Images in the range stay
+   * pinned until {@link #close()}.
+   */
+  @Override
+  public boolean revoke(long offset, long length) {
+    int stamp = enter("revoke", offset, length);
+    try {
+      requireRange("revoke", offset, length);
+      if (length == 0) {
+        return true;
+      }
+      int fd = LibC.memfdCreate(REVOKED_MEMFD_NAME, LibC.MFD_CLOEXEC);
+      try {
+        LibC.mmap(address + offset, length, PROT_RW, LibC.MAP_SHARED | LibC.MAP_FIXED, fd, 0);
+      } finally {
+        LibC.close(fd);
+      }
+      synchronized (books) {
+        accessible.remove(offset, offset + length);
+        colours.remove(offset, offset + length);
+      }
+      return true;
     } finally {
       inFlight.exit(stamp);
     }

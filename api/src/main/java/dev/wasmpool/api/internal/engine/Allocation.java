@@ -120,6 +120,15 @@ final class Allocation implements InstanceAllocation {
     return life.tryRetire();
   }
 
+  /**
+   * Waits until the thread that made this allocation has ended.
+   *
+   * @throws InterruptedException if the waiting thread is interrupted
+   */
+  void awaitOwnerEnd() throws InterruptedException {
+    life.awaitOwnerEnd();
+  }
+
   @Override
   public int hashCode() {
     return hash;

@@ -139,6 +139,16 @@ final class Lifetime {
     return !retired && retire();
   }
 
+  /**
+   * Waits until the owner thread has ended, after which {@link #tryRetire()} succeeds on any
+   * thread.
+   *
+   * @throws InterruptedException if the waiting thread is interrupted
+   */
+  void awaitOwnerEnd() throws InterruptedException {
+    owner.join();
+  }
+
   private boolean retire() {
     if (isOwner()) {
       confined.close();
