@@ -2,6 +2,7 @@ package dev.wasmpool.chicory;
 
 import static dev.wasmpool.chicory.Pools.PAGE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,12 @@ import com.dylibso.chicory.wasm.WasmModule;
 import dev.wasmpool.api.Engine;
 import dev.wasmpool.api.ModuleValidationException;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -89,5 +96,53 @@ class AdversarialRegressionTest {
         assertEquals(1, engine.metrics().coreInstances());
       }
     }
+  }
+
+  /* ---- Engine.close under a running instance ---- */
+
+  @Test
+  @EnabledOnOs(OS.LINUX)
+  void engineClose_instanceLiveOnAnotherThread_itsMemoryAccessesFail() throws Exception {
+    // Issue 12 item 4: after Engine.close the owner thread still read and wrote its memory.
+    WasmBuilder b = new WasmBuilder().memory(1, 1);
+    int unary = b.type(new int[] {WasmBuilder.I32}, new int[] {WasmBuilder.I32});
+    int store = b.type(new int[] {WasmBuilder.I32, WasmBuilder.I32}, new int[0]);
+    b.exportFunction("load", b.function(unary, new WasmBuilder.Code().localGet(0).i32Load(0)));
+    b.exportFunction("store", b.function(store, new WasmBuilder.Code().localGet(0).localGet(1).i32Store(0)));
+    Engine engine = Pools.engine("linux");
+    PooledWasmModule module = PooledWasmModule.load(engine, b.parse());
+    CountDownLatch instantiated = new CountDownLatch(1);
+    CountDownLatch engineClosed = new CountDownLatch(1);
+    CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+    Thread owner =
+        new Thread(
+            () -> {
+              try {
+                PooledInstance instance = module.instantiate();
+                instance.export("store").apply(0, 42);
+                instantiated.countDown();
+                engineClosed.await();
+                try {
+                  instance.export("load").apply(0);
+                  outcome.completeExceptionally(new AssertionError("the load after Engine.close succeeded"));
+                } catch (Throwable e) {
+                  outcome.complete(e);
+                }
+              } catch (Throwable e) {
+                // Also an error the JVM raised a little after the access.
+                outcome.complete(e);
+              }
+            });
+    owner.start();
+    assertTrue(instantiated.await(30, TimeUnit.SECONDS));
+    engine.close();
+    engineClosed.countDown();
+    owner.join();
+    Throwable failure = outcome.get();
+    Throwable cause = failure;
+    while (cause != null && !(cause instanceof InternalError)) {
+      cause = cause.getCause();
+    }
+    assertNotNull(cause, () -> "the load failed otherwise: " + failure);
   }
 }
