@@ -47,25 +47,9 @@ public final class ModuleValidator {
   }
 
   private void validateMemories(List<MemoryType> memories) {
-    if (memories.size() > config.maxMemoriesPerModule()) {
-      throw new ModuleValidationException(
-          List.of(
-              MEMORY_CONTEXT,
-              "defined memories count of "
-                  + memories.size()
-                  + " exceeds the per-instance limit of "
-                  + config.maxMemoriesPerModule()));
-    }
+    checkMemoryCount(memories.size(), "per-instance limit", config.maxMemoriesPerModule());
     // Without this a module loads whose every instantiation fails on an exhausted pool forever.
-    if (memories.size() > config.totalMemories()) {
-      throw new ModuleValidationException(
-          List.of(
-              MEMORY_CONTEXT,
-              "defined memories count of "
-                  + memories.size()
-                  + " exceeds the total memories limit of "
-                  + config.totalMemories()));
-    }
+    checkMemoryCount(memories.size(), "total memories limit", config.totalMemories());
     for (int i = 0; i < memories.size(); i++) {
       MemoryType memory = memories.get(i);
       String problem = memoryProblem(memory);
@@ -76,6 +60,15 @@ public final class ModuleValidator {
                 "memory index " + i + " is unsupported in this pooling allocator configuration",
                 problem));
       }
+    }
+  }
+
+  private static void checkMemoryCount(int count, String limitName, long limit) {
+    if (count > limit) {
+      throw new ModuleValidationException(
+          List.of(
+              MEMORY_CONTEXT,
+              "defined memories count of " + count + " exceeds the " + limitName + " of " + limit));
     }
   }
 
