@@ -18,6 +18,7 @@ import dev.wasmpool.api.internal.mpk.KeySelection;
 import dev.wasmpool.api.internal.table.TablePool;
 import dev.wasmpool.spi.Backend;
 import dev.wasmpool.spi.ProtectionKey;
+import dev.wasmpool.spi.Reservation;
 import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -79,6 +80,17 @@ final class PoolingAllocator implements InstanceAllocator {
         release(claim);
       }
       throw e;
+    }
+    if (claim != null) {
+      cover(claim, memories.slab());
+      // With virtual reservations every table slot lives in one reservation.
+      cover(claim, config.totalTables() > 0 ? tables.reservation(0) : null);
+    }
+  }
+
+  private static void cover(MappingBudget.Claim claim, @Nullable Reservation reservation) {
+    if (reservation != null) {
+      claim.cover(reservation.segment().address(), reservation.byteSize());
     }
   }
 

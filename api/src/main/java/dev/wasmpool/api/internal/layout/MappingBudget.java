@@ -4,8 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalLong;
-import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -18,7 +19,8 @@ import java.util.stream.Stream;
  * <p>Why a budget: when the process runs out of mappings the kernel refuses the next {@code mmap},
  * and if that is the JVM's own (a thread stack, code, metaspace) the JVM aborts. So the pools may
  * use only what is left after the mappings the process has when the engine starts and {@link
- * #JVM_RESERVE} more for the JVM's growth.
+ * #JVM_RESERVE} more for the JVM's growth. Mappings inside the reservations of pools that hold a
+ * claim ({@link Claim#cover}) are counted by their claim, not again as the process's.
  *
  * <p>What a pool can split into, with a virtual reservation (Linux):
  *
@@ -53,23 +55,26 @@ public final class MappingBudget {
   private static final Path MAPS = Path.of("/proc/self/maps");
 
   private static final MappingBudget PROCESS =
-      new MappingBudget(AddressSpace::maxMapCount, MappingBudget::mappingsInUse);
+      new MappingBudget(AddressSpace::maxMapCount, MappingBudget::readMaps);
 
   private final Supplier<OptionalLong> limit;
-  private final LongSupplier inUse;
+  private final Supplier<List<String>> maps;
 
   /** Mappings claimed by pools not unmapped yet; guarded by {@code this}. */
   private long claimed;
+
+  /** The address ranges {@code [start, end)} of the claimed pools; guarded by {@code this}. */
+  private final List<long[]> covered = new ArrayList<>();
 
   /**
    * A budget over given sources, for tests.
    *
    * @param limit the mapping limit; empty when unknown (then nothing is checked)
-   * @param inUse the mappings the process has now
+   * @param maps the lines of {@code /proc/self/maps} now; empty when unreadable
    */
-  MappingBudget(Supplier<OptionalLong> limit, LongSupplier inUse) {
+  MappingBudget(Supplier<OptionalLong> limit, Supplier<List<String>> maps) {
     this.limit = limit;
-    this.inUse = inUse;
+    this.maps = maps;
   }
 
   /**
@@ -96,7 +101,7 @@ public final class MappingBudget {
     long needed = PER_MEMORY_SLOT * memorySlots + MEMORY_GUARDS + PER_TABLE_SLOT * tableSlots;
     OptionalLong max = limit.get();
     if (max.isPresent()) {
-      long now = inUse.getAsLong();
+      long now = mappingsOutsideClaims();
       long available = max.getAsLong() - now - claimed - JVM_RESERVE;
       if (needed > available) {
         long fit = Math.max(0, (available - MEMORY_GUARDS - PER_TABLE_SLOT * tableSlots) / PER_MEMORY_SLOT);
@@ -140,20 +145,51 @@ public final class MappingBudget {
     return claimed;
   }
 
-  private synchronized void release(long mappings) {
+  private synchronized void release(long mappings, List<long[]> ranges) {
     claimed -= mappings;
+    covered.removeAll(ranges);
   }
 
   /**
-   * The mappings the process has: the lines of {@code /proc/self/maps}.
-   *
-   * @return the count; 0 when the file cannot be read
+   * The process's mappings that no claim accounts for: the lines of {@code /proc/self/maps} whose
+   * range lies outside every claimed pool's reservation.
    */
-  static long mappingsInUse() {
+  private long mappingsOutsideClaims() {
+    long count = 0;
+    for (String line : maps.get()) {
+      if (!insideAClaim(line)) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  private boolean insideAClaim(String mapsLine) {
+    int dash = mapsLine.indexOf('-');
+    int space = mapsLine.indexOf(' ', dash + 1);
+    if (covered.isEmpty() || dash <= 0 || space < 0) {
+      return false;
+    }
+    try {
+      long start = Long.parseUnsignedLong(mapsLine.substring(0, dash), 16);
+      long end = Long.parseUnsignedLong(mapsLine.substring(dash + 1, space), 16);
+      for (long[] range : covered) {
+        if (start >= range[0] && end <= range[1]) {
+          return true;
+        }
+      }
+      return false;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  /** The lines of {@code /proc/self/maps}, read as a stream (procfs reports a size of 0). */
+  private static List<String> readMaps() {
     try (Stream<String> lines = Files.lines(MAPS)) {
-      return lines.count();
+      return lines.toList();
     } catch (IOException | UncheckedIOException e) {
-      return 0;
+      return List.of();
     }
   }
 
@@ -161,6 +197,9 @@ public final class MappingBudget {
   public final class Claim implements AutoCloseable {
 
     private final long mappings;
+
+    /** The reservations this claim covers; guarded by the budget. */
+    private final List<long[]> ranges = new ArrayList<>();
 
     /** Guarded by the budget. */
     private boolean released;
@@ -178,12 +217,29 @@ public final class MappingBudget {
       return mappings;
     }
 
+    /**
+     * Declares a reservation of the claimed pools, so that the mappings in it count against this
+     * claim only, not again as the process's when another engine claims.
+     *
+     * @param address the reservation's first byte
+     * @param byteSize its size
+     */
+    public void cover(long address, long byteSize) {
+      synchronized (MappingBudget.this) {
+        if (!released && byteSize > 0) {
+          long[] range = {address, address + byteSize};
+          ranges.add(range);
+          covered.add(range);
+        }
+      }
+    }
+
     @Override
     public void close() {
       synchronized (MappingBudget.this) {
         if (!released) {
           released = true;
-          release(mappings);
+          release(mappings, ranges);
         }
       }
     }

@@ -2,14 +2,20 @@ package dev.wasmpool.api.internal.layout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 class MappingBudgetTest {
 
+  /** A budget whose process has {@code inUse} mappings, none inside a pool. */
   private static MappingBudget budget(long limit, long inUse) {
-    return new MappingBudget(() -> OptionalLong.of(limit), () -> inUse);
+    List<String> maps = Collections.nCopies((int) inUse, "55d0c0000000-55d0c0001000 r--p 00000000 08:01 1 /usr/bin/java");
+    return new MappingBudget(() -> OptionalLong.of(limit), () -> maps);
   }
 
   @Test
@@ -53,8 +59,28 @@ class MappingBudgetTest {
   }
 
   @Test
+  void mapCount_mappingsInsideAClaimedPool_countedOnceByItsClaim() {
+    List<String> maps = new ArrayList<>();
+    for (long page = 0; page < 5000; page++) {
+      // A busy pool's reservation at 0x7f0000000000, split into 5000 mappings.
+      long start = 0x7f0000000000L + page * 0x1000;
+      maps.add(Long.toHexString(start) + "-" + Long.toHexString(start + 0x1000) + " rw-p 00000000 00:00 0");
+    }
+    maps.add("7f0000000000-7f0100000000 ---p 00000000 00:00 0"); // straddles the end: the process's
+    MappingBudget budget = new MappingBudget(() -> OptionalLong.of(20_000), () -> maps);
+    MappingBudget.Claim busy = budget.claim(2000, 0);
+    busy.cover(0x7f0000000000L, 5000 * 0x1000L);
+    // 20000 - 1 - 8002 - 4096 = 7901 left: 1974 slots; counting the pool's 5000 again would leave 724.
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> budget.claim(2000, 0));
+    assertTrue(e.getMessage().startsWith("totalMemories must be at most 1974 "), e.getMessage());
+    assertTrue(e.getMessage().contains("the process has 1, other engines claim 8002"), e.getMessage());
+    busy.close();
+    budget.claim(2000, 0).close();
+  }
+
+  @Test
   void mapCount_unknownLimit_nothingChecked() {
-    MappingBudget budget = new MappingBudget(OptionalLong::empty, () -> 0);
+    MappingBudget budget = new MappingBudget(OptionalLong::empty, List::of);
     try (MappingBudget.Claim claim = budget.claim(Integer.MAX_VALUE, Integer.MAX_VALUE)) {
       assertEquals(budget.claimed(), claim.mappings());
     }
