@@ -292,6 +292,27 @@ class OwnerThreadTest {
 
   @Test
   @EnabledOnOs(OS.LINUX)
+  void engineClose_onDemand_ownerRunning_ownerAccessesFail_memoryUnmappedOnceTheOwnerEnds()
+      throws Exception {
+    Engine engine =
+        Engine.create(
+            EngineConfig.builder()
+                .allocationStrategy(AllocationStrategy.onDemand())
+                .memoryReservation(4 * PAGE)
+                .backend("linux")
+                .build());
+    PooledModule module = engine.register(withMemoryAndTable("m", 1, 1, data(0, "SECRET")));
+    Owner<Throwable> owner = startOwner(module, local -> {}, OwnerThreadTest::access);
+    engine.close();
+    assertEquals(2, revokedMappings(), "the memory and the table are revoked");
+    owner.proceed().countDown();
+    Throwable failure = accessFailure(owner.result());
+    assertInstanceOf(InternalError.class, failure, () -> "the access failed otherwise: " + failure);
+    awaitTrue("the reservations were unmapped", () -> revokedMappings() == 0);
+  }
+
+  @Test
+  @EnabledOnOs(OS.LINUX)
   void engineClose_ownerRunning_ownerClosesItsInstance_poolsUnmappedAtOnce() throws Exception {
     Engine engine = engine("linux");
     PooledModule module = engine.register(withMemory("m", 1, -1));

@@ -17,6 +17,7 @@ import dev.wasmpool.api.internal.memory.ModuleImages;
 import dev.wasmpool.api.internal.table.TablePool;
 import dev.wasmpool.spi.Backend;
 import dev.wasmpool.spi.Reservation;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -60,6 +61,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 final class EngineImpl implements Engine {
 
   private static final System.Logger LOG = System.getLogger(Engine.class.getName());
+
+  /** How long the close's waiting thread waits for one owner before it looks at all again. */
+  private static final Duration OWNER_WAIT_STEP = Duration.ofSeconds(1);
 
   private static final MemoryGrant[] NO_MEMORIES = {};
   private static final TableGrant[] NO_TABLES = {};
@@ -439,15 +443,16 @@ final class EngineImpl implements Engine {
   }
 
   /**
-   * Waits for each orphan's owner to end and retires what it can, until none is left (the last
-   * retirement finishes the close).
+   * Waits for the orphans' owners to end and retires what it can, until none is left (the last
+   * retirement finishes the close). The wait is cut into steps: the orphan waited for may be
+   * retired by its owner, which runs on, while another's owner ends.
    */
   private void awaitOrphanOwners() {
     try {
       while (!orphans.isEmpty()) {
         Allocation next = orphans.peek();
         if (next != null) {
-          next.awaitOwnerEnd();
+          next.awaitOwnerEnd(OWNER_WAIT_STEP);
         }
         retireOrphans();
       }

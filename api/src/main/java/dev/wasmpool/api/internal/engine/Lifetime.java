@@ -1,6 +1,7 @@
 package dev.wasmpool.api.internal.engine;
 
 import java.lang.foreign.Arena;
+import java.time.Duration;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -141,12 +142,13 @@ final class Lifetime {
 
   /**
    * Waits until the owner thread has ended, after which {@link #tryRetire()} succeeds on any
-   * thread.
+   * thread, or until {@code timeout} has passed.
    *
+   * @param timeout the longest wait
    * @throws InterruptedException if the waiting thread is interrupted
    */
-  void awaitOwnerEnd() throws InterruptedException {
-    owner.join();
+  void awaitOwnerEnd(Duration timeout) throws InterruptedException {
+    owner.join(timeout);
   }
 
   private boolean retire() {
