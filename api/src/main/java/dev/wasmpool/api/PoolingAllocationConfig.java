@@ -405,8 +405,9 @@ public record PoolingAllocationConfig(
      * starts. Each slot takes {@code max(memoryReservation, maxMemorySize) + memoryGuardSize}
      * bytes of address space (less with protection-key striping), so the default 1000 slots of
      * about 4 GiB reserve about 3.94 TiB; the engine checks at start that the region fits the
-     * process's address space and says how many slots would fit if it does not. Reserved address
-     * space costs no memory until used. An instantiation beyond the limit fails with {@code
+     * process's address space and says how many slots would fit if it does not. On Linux it also
+     * checks that up to 4 mappings per slot fit {@code vm.max_map_count}, with room left for the
+     * JVM's own mappings (see the user guide). Reserved address space costs no memory until used. An instantiation beyond the limit fails with {@code
      * "maximum concurrent limit of N for memory stripe S reached"}. A module that defines more
      * memories than this could never be instantiated, so it is rejected at load ({@code "defined
      * memories count of N exceeds the total memories limit of M"}).

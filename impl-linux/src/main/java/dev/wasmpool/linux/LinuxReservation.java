@@ -20,7 +20,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>Operations map one-to-one to system calls: {@code mprotect} for accessibility, {@code mmap(fd,
  * MAP_PRIVATE | MAP_FIXED)} to map an image copy-on-write, an anonymous {@code MAP_FIXED} mapping
  * to remove one, {@code madvise(MADV_DONTNEED)} to decommit (a private file mapping then reads the
- * image again, an anonymous one zero) and {@code pkey_mprotect} to colour. Where the kernel has
+ * image again, an anonymous one zero), {@code pkey_mprotect} to colour and a shared {@code
+ * MAP_FIXED} mapping of an empty memfd to revoke (every access then faults). Where the kernel has
  * {@code PAGEMAP_SCAN} ({@link PageScan}), a reset restores only the pages that were written.
  */
 final class LinuxReservation implements Reservation {
