@@ -103,6 +103,25 @@ public interface Engine extends AutoCloseable {
    * closes modules, unmaps every pool and closes the backend. With assertions enabled ({@code
    * -ea}) it then fails with an {@link AssertionError} if any allocation or permit was still
    * live, since that is a leak in the caller. Later calls do nothing.
+   *
+   * <p>An allocation made by another thread that is still running (or closed from another thread
+   * while its maker runs) is the exception: the JVM lets only that thread close the views it got
+   * from {@link LinearMemory#localSegment()} and {@link TableSlot#localElements()}, which runtime
+   * bindings use. Then:
+   *
+   * <ul>
+   *   <li>On a backend that can revoke memory (Linux) its slots are revoked now: every later access
+   *       by that thread through those views fails with an {@link InternalError} ("a fault occurred
+   *       in an unsafe memory access operation"; in JIT-compiled code it may be raised a little
+   *       after the access) and reaches no memory. An access by native code, such as a downcall
+   *       given the segment, is not caught and crashes the JVM.
+   *   <li>On a backend that cannot (the portable one) that thread still reaches its own
+   *       allocation's bytes, and only those, and its memory stays allocated.
+   *   <li>The pools are unmapped and the backend closed when the last such thread has ended or
+   *       closed its allocation; a virtual thread waits for those threads to end. Until then the
+   *       engine's pools keep their address space reserved (revoked slots hold no memory) and
+   *       their mappings counted against {@code vm.max_map_count}. This method does not wait.
+   * </ul>
    */
   @Override
   void close();

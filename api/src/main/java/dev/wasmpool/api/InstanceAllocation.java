@@ -19,6 +19,8 @@ import java.util.List;
  * usable by the owner (and by no other thread) on this tenant's own bytes; the slots are then
  * reset and reused only after the owner next allocates or closes an allocation of the engine (which
  * closes its confined arenas) or has ended. No segment can reach a slot's next tenant either way.
+ * When the engine itself is closed meanwhile, see {@link Engine#close()}: on Linux the owner's
+ * local segments are revoked then, and its accesses fail.
  *
  * <p>Thread-safe; {@link #close()} is idempotent.
  */

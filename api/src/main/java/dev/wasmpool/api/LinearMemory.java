@@ -44,7 +44,8 @@ public interface LinearMemory {
    *
    * <p>Once the allocation is closed every access through the segment fails, except that after a
    * close on another thread the owner's accesses still reach this tenant's own bytes until the
-   * slot is released (see {@link InstanceAllocation}). Call it again after {@link #grow(long)}.
+   * slot is released (see {@link InstanceAllocation}), or until the engine is closed, which on
+   * Linux revokes them (see {@link Engine#close()}). Call it again after {@link #grow(long)}.
    *
    * @return the segment, confined to the calling thread when it made the allocation
    * @throws IllegalStateException if the allocation was closed

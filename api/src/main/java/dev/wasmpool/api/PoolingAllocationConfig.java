@@ -427,9 +427,12 @@ public record PoolingAllocationConfig(
      * starts. Each slot takes {@code max(memoryReservation, maxMemorySize) + memoryGuardSize}
      * bytes of address space (less with protection-key striping), so the default 1000 slots of
      * about 4 GiB reserve about 3.94 TiB; the engine checks at start that the region fits the
-     * process's address space and says how many slots would fit if it does not. Reserved address
-     * space costs no memory until used. An instantiation beyond the limit fails with {@code
-     * "maximum concurrent limit of N for memory stripe S reached"}.
+     * process's address space and says how many slots would fit if it does not. On Linux it also
+     * checks that up to 4 mappings per slot fit {@code vm.max_map_count}, with room left for the
+     * JVM's own mappings (see the user guide). Reserved address space costs no memory until used. An instantiation beyond the limit fails with {@code
+     * "maximum concurrent limit of N for memory stripe S reached"}. A module that defines more
+     * memories than this could never be instantiated, so it is rejected at load ({@code "defined
+     * memories count of N exceeds the total memories limit of M"}).
      *
      * @param totalMemories the count; default 1000; {@code 0} admits only modules without memory
      * @return this builder
@@ -557,7 +560,7 @@ public record PoolingAllocationConfig(
      * Sets the largest size, in bytes, that any pooled linear memory may reach.
      *
      * <p>A module whose memory has a larger minimum is rejected at load ({@code "memory has a
-     * minimum byte size of N which exceeds the limit of 0x... bytes"}). A memory whose declared
+     * minimum byte size of N which exceeds the limit of M bytes (maxMemorySize)"}). A memory whose declared
      * maximum is larger or absent may grow up to this size; {@code memory.grow} beyond returns
      * -1. Chicory itself caps memories at 32767 pages (just under 2 GiB), so under the Chicory
      * binding a memory never grows beyond that whatever this value.

@@ -204,6 +204,51 @@ abstract class EngineContractTest {
   }
 
   @Test
+  void keepResident_longMaxValue_resetsEverythingByWriting() {
+    // Issue 12 item 6: Long.MAX_VALUE overflowed when rounded to pages; every close then failed
+    // to reset the slot ("memory slot reset failed") and the table's keep-resident went negative.
+    Engine engine =
+        engine(
+            pool()
+                .totalMemories(1)
+                .totalTables(1)
+                .linearMemoryKeepResident(Long.MAX_VALUE)
+                .tableKeepResident(Long.MAX_VALUE)
+                .build());
+    PooledModule module = engine.register(withMemoryAndTable("m", 2, 100));
+    for (int round = 0; round < 3; round++) {
+      try (InstanceAllocation a = module.allocate()) {
+        MemorySegment memory = a.memories().get(0).segment();
+        MemorySegment elements = a.tables().get(0).elements();
+        assertZero(memory, 0);
+        assertZero(elements, 0);
+        memory.fill((byte) 0x5A);
+        elements.fill((byte) 0x5A);
+      }
+      PoolMetrics metrics = engine.metrics();
+      assertEquals(2 * PAGE, metrics.unusedMemoryBytesResident(), "the whole memory was reset by writing");
+      assertTrue(metrics.unusedTableBytesResident() > 0, "the table was reset by writing: " + metrics);
+    }
+  }
+
+  @Test
+  void create_totalMemoriesIntegerMax_errorNamesTheOption() {
+    // Issue 12 item 8: the error did not say which option was wrong.
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                engine(
+                    EngineConfig.builder()
+                        .backend(backend())
+                        .allocationStrategy(
+                            AllocationStrategy.pooling(
+                                PoolingAllocationConfig.builder().totalMemories(Integer.MAX_VALUE).build()))
+                        .build()));
+    assertTrue(e.getMessage().contains("totalMemories"), e.getMessage());
+  }
+
+  @Test
   void moduleClose_otherTenantsSeeNothingOfIt() {
     Engine engine = engine(pool().totalMemories(2).build());
     PooledModule module = engine.register(withMemory("a", 1, -1, data(0, "SECRET")));

@@ -1,5 +1,6 @@
 package dev.wasmpool.chicory;
 
+import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ActiveDataSegment;
 import com.dylibso.chicory.wasm.types.DataSegment;
@@ -13,6 +14,7 @@ import com.dylibso.chicory.wasm.types.ValType;
 import dev.wasmpool.api.MemoryInit;
 import dev.wasmpool.api.MemoryType;
 import dev.wasmpool.api.ModuleDescriptor;
+import dev.wasmpool.api.ModuleValidationException;
 import dev.wasmpool.api.TableType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -67,6 +69,7 @@ final class ModuleShape {
    * @param name the name for messages and metrics
    * @param module the parsed module
    * @return its shape
+   * @throws ModuleValidationException if a memory's minimum exceeds Chicory's 32767 pages
    */
   static ModuleShape of(String name, WasmModule module) {
     DataSegmentCache data = DataSegmentCache.of(module);
@@ -76,6 +79,7 @@ final class ModuleShape {
     MemorySection memorySection = module.memorySection().orElse(null);
     for (int i = 0; memorySection != null && i < memorySection.memoryCount(); i++) {
       MemoryLimits limits = memorySection.getMemory(i).limits();
+      checkRuntimeLimit(i, limits);
       memories.add(
           new MemoryType(
               limits.initialPages(),
@@ -121,6 +125,25 @@ final class ModuleShape {
     ModuleDescriptor descriptor =
         new ModuleDescriptor(name, memories, tables, inits, instanceSize(module, data));
     return new ModuleShape(descriptor, data, elementTypes, minimums, maximums);
+  }
+
+  /**
+   * Rejects a memory Chicory cannot hold: its memories have at most {@link
+   * Memory#RUNTIME_MAX_PAGES} pages, and their byte sizes are {@code int}s, so a larger minimum
+   * would overflow every bounds check of the instance.
+   */
+  private static void checkRuntimeLimit(int index, MemoryLimits limits) {
+    if (limits.initialPages() > Memory.RUNTIME_MAX_PAGES) {
+      throw new ModuleValidationException(
+          List.of(
+              "module memory does not fit in Chicory's limits",
+              "memory index " + index + " is unsupported by Chicory",
+              "memory has a minimum of "
+                  + limits.initialPages()
+                  + " pages which exceeds Chicory's limit of "
+                  + Memory.RUNTIME_MAX_PAGES
+                  + " pages (Memory.RUNTIME_MAX_PAGES)"));
+    }
   }
 
   /** The estimated per-instance metadata, by part; parts that are zero are left out. */

@@ -112,7 +112,11 @@ final class PooledMemory implements Memory {
    */
   private MemorySegment segment;
 
-  /** The current size in pages; {@code segment.byteSize() >>> 16}. */
+  /**
+   * The current size in pages; {@code segment.byteSize() >>> 16}. At most {@link
+   * #RUNTIME_MAX_PAGES} (the constructor checks the minimum, {@link #grow} the maximum), so the
+   * byte size {@code pages << 16} fits an {@code int}.
+   */
   private int pages;
 
   /** The data segments of the instance that initialised this memory last; drops write into it. */
@@ -133,12 +137,21 @@ final class PooledMemory implements Memory {
    * @param linear the slot, sized to the declared minimum
    * @param limits the limits the module declared for this memory
    * @param moduleData the data segments of the module that defines this memory
-   * @throws IllegalArgumentException if the limits are shared, or the slot's size differs from the
-   *     declared minimum, or the slot is not 8-byte aligned
+   * @throws IllegalArgumentException if the limits are shared, the minimum exceeds {@link
+   *     #RUNTIME_MAX_PAGES}, the slot's size differs from the declared minimum, or the slot is not
+   *     8-byte aligned
    */
   PooledMemory(LinearMemory linear, MemoryLimits limits, DataSegmentCache moduleData) {
     if (limits.shared()) {
       throw new IllegalArgumentException("memory is shared which is not supported in the pooling allocator");
+    }
+    if (limits.initialPages() > RUNTIME_MAX_PAGES) {
+      throw new IllegalArgumentException(
+          "memory minimum of "
+              + limits.initialPages()
+              + " pages exceeds Chicory's limit of "
+              + RUNTIME_MAX_PAGES
+              + " pages");
     }
     this.linear = linear;
     this.limits = limits;

@@ -82,6 +82,9 @@ public final class PooledWasmModule implements AutoCloseable {
    * @throws com.dylibso.chicory.wasm.ChicoryException if Chicory cannot link or instantiate the
    *     module (the slots are then returned)
    * @throws IllegalStateException if the module or the engine was closed
+   * @throws dev.wasmpool.spi.BackendException if the backend fails to prepare a slot, for example
+   *     {@code mmap ... ENOMEM} when the process is out of memory or of mappings; the slot is
+   *     erased before its next use and nothing else is taken
    */
   public PooledInstance instantiate() {
     return instantiate(null);
@@ -99,6 +102,8 @@ public final class PooledWasmModule implements AutoCloseable {
    * @throws com.dylibso.chicory.wasm.ChicoryException if Chicory cannot link or instantiate the
    *     module, for example when the start function traps (the slots are then returned, reset)
    * @throws IllegalStateException if the module or the engine was closed
+   * @throws dev.wasmpool.spi.BackendException if the backend fails to prepare a slot, as {@link
+   *     #instantiate()}
    */
   public PooledInstance instantiate(@Nullable Consumer<Instance.Builder> options) {
     InstanceAllocation allocation = pooled.allocate();

@@ -15,6 +15,7 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.util.Locale;
+import java.util.Set;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -47,6 +48,9 @@ final class LibC {
 
   /** {@code PROT_WRITE}: pages may be written. */
   static final int PROT_WRITE = 0x2;
+
+  /** {@code MAP_SHARED}: the mapping shares the file's pages. */
+  static final int MAP_SHARED = 0x01;
 
   /** {@code MAP_PRIVATE}: writes are private copies (copy-on-write for file mappings). */
   static final int MAP_PRIVATE = 0x02;
@@ -98,6 +102,9 @@ final class LibC {
 
   /** What {@code mmap} returns on failure: {@code (void *) -1}. */
   private static final long MAP_FAILED = -1L;
+
+  /** The calls that may add a mapping, or split one in two. */
+  private static final Set<String> SPLITTING_CALLS = Set.of("mmap", "mprotect", "pkey_mprotect");
 
   private static final Linker LINKER = Linker.nativeLinker();
   private static final SymbolLookup LIBC = LINKER.defaultLookup();
@@ -547,7 +554,12 @@ final class LibC {
    * @return the exception to throw
    */
   static BackendException failure(String operation, String arguments, int errno) {
-    return new BackendException(operation, arguments, errno, Errno.name(errno), Errno.text(errno));
+    String text = Errno.text(errno);
+    if (errno == Errno.ENOMEM && SPLITTING_CALLS.contains(operation)) {
+      // The kernel says the same when a new or split mapping would exceed the process's limit.
+      text += ", or the process reached its vm.max_map_count mappings";
+    }
+    return new BackendException(operation, arguments, errno, Errno.name(errno), text);
   }
 
   /**
@@ -597,6 +609,7 @@ final class LibC {
   static String mapFlagsName(int flags) {
     StringBuilder sb = new StringBuilder();
     int rest = flags;
+    rest = appendFlag(sb, rest, MAP_SHARED, "MAP_SHARED");
     rest = appendFlag(sb, rest, MAP_PRIVATE, "MAP_PRIVATE");
     rest = appendFlag(sb, rest, MAP_FIXED, "MAP_FIXED");
     rest = appendFlag(sb, rest, MAP_ANONYMOUS, "MAP_ANONYMOUS");

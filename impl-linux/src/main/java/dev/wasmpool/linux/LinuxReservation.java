@@ -21,7 +21,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>Operations map one-to-one to system calls: {@code mprotect} for accessibility, {@code mmap(fd,
  * MAP_PRIVATE | MAP_FIXED)} to map an image copy-on-write, an anonymous {@code MAP_FIXED} mapping
  * to remove one, {@code madvise(MADV_DONTNEED)} to decommit (a private file mapping then reads the
- * image again, an anonymous one zero) and {@code pkey_mprotect} to colour. Where the kernel has
+ * image again, an anonymous one zero), {@code pkey_mprotect} to colour and a shared {@code
+ * MAP_FIXED} mapping of an empty memfd to revoke (every access then faults). Where the kernel has
  * {@code PAGEMAP_SCAN} ({@link PageScan}), a reset restores only the pages that were written.
  */
 final class LinuxReservation implements Reservation {
@@ -46,6 +47,9 @@ final class LinuxReservation implements Reservation {
    */
 
   private static final int PROT_RW = LibC.PROT_READ | LibC.PROT_WRITE;
+
+  /** The name of the empty file {@link #revoke} maps, as {@code /proc/self/maps} shows it. */
+  static final String REVOKED_MEMFD_NAME = "wasmpool-revoked";
 
   private final LinuxBackend owner;
   private final long address;
@@ -461,6 +465,36 @@ final class LinuxReservation implements Reservation {
         }
         colours.put(offset, end, key);
       }
+    } finally {
+      inFlight.exit(stamp);
+    }
+  }
+
+  /**
+   * Maps an empty memfd over the range, shared and readable and writable: every page lies beyond
+   * the file's end, so every access raises {@code SIGBUS}, which the JVM turns into an {@link
+   * InternalError} for Java accesses (as for a truncated mapped file). Images in the range stay
+   * pinned until {@link #close()}.
+   */
+  @Override
+  public boolean revoke(long offset, long length) {
+    int stamp = enter("revoke", offset, length);
+    try {
+      requireRange("revoke", offset, length);
+      if (length == 0) {
+        return true;
+      }
+      int fd = LibC.memfdCreate(REVOKED_MEMFD_NAME, LibC.MFD_CLOEXEC);
+      try {
+        LibC.mmap(address + offset, length, PROT_RW, LibC.MAP_SHARED | LibC.MAP_FIXED, fd, 0);
+      } finally {
+        LibC.close(fd);
+      }
+      synchronized (books) {
+        accessible.remove(offset, offset + length);
+        colours.remove(offset, offset + length);
+      }
+      return true;
     } finally {
       inFlight.exit(stamp);
     }

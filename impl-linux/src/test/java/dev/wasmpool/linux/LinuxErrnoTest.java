@@ -33,9 +33,21 @@ class LinuxErrnoTest {
                   + "flags=MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE, fd=-1"),
           e.arguments());
       assertTrue(
-          e.getMessage().endsWith(") failed: " + e.error() + " (" + Errno.text(e.errno()) + ")"),
+          e.getMessage().contains(") failed: " + e.error() + " (" + Errno.text(e.errno())),
           e.getMessage());
     }
+  }
+
+  @Test
+  void failure_mappingCallEnomem_namesTheMappingLimit() {
+    // Issue 12 item 1: out of mappings, the kernel answers ENOMEM; the message says it may be that.
+    assertEquals(
+        "mprotect(addr=0x1000, length=0x1000, prot=PROT_NONE) failed: ENOMEM (Cannot allocate"
+            + " memory, or the process reached its vm.max_map_count mappings)",
+        LibC.failure("mprotect", "addr=0x1000, length=0x1000, prot=PROT_NONE", Errno.ENOMEM).getMessage());
+    assertEquals(
+        "memfd_create(name=\"x\") failed: ENOMEM (Cannot allocate memory)",
+        LibC.failure("memfd_create", "name=\"x\"", Errno.ENOMEM).getMessage());
   }
 
   @Test

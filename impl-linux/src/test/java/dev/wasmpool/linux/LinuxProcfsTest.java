@@ -3,6 +3,7 @@ package dev.wasmpool.linux;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -45,6 +46,31 @@ class LinuxProcfsTest {
       bytes[i] = (byte) (i * 7 + 1);
     }
     return MemorySegment.ofArray(bytes);
+  }
+
+  @Test
+  void revoke_accessesFailWithInternalError_rangeStaysReservedUntilClose() {
+    // Issue 12 item 4: what Engine.close does to the slots of an instance still live on another
+    // thread, whose confined views no other thread can close.
+    LinuxReservation reservation = (LinuxReservation) backend.reserve(4 * page);
+    long base = reservation.address();
+    reservation.makeAccessible(0, 4 * page);
+    MemorySegment memory = reservation.segment();
+    memory.set(ValueLayout.JAVA_BYTE, page, (byte) 7);
+    assertTrue(reservation.revoke(0, 2 * page));
+    List<ProcSelf.Mapping> revoked = ProcSelf.mapsIn(base, base + 2 * page);
+    assertEquals(1, revoked.size(), revoked.toString());
+    assertTrue(revoked.get(0).path().contains(LinuxReservation.REVOKED_MEMFD_NAME), revoked.toString());
+    assertEquals("rw-s", revoked.get(0).perms(), "readable, writable and empty: every access faults");
+    assertThrows(InternalError.class, () -> memory.get(ValueLayout.JAVA_BYTE, page));
+    assertThrows(InternalError.class, () -> memory.set(ValueLayout.JAVA_BYTE, 0, (byte) 1));
+    memory.set(ValueLayout.JAVA_BYTE, 3 * page, (byte) 9);
+    assertEquals(9, memory.get(ValueLayout.JAVA_BYTE, 3 * page), "the rest is untouched");
+    reservation.close();
+    assertTrue(
+        ProcSelf.mapsIn(base, base + 4 * page).stream()
+            .noneMatch(m -> m.path().contains(LinuxReservation.REVOKED_MEMFD_NAME)),
+        "close unmaps the revoked range too");
   }
 
   @Test

@@ -148,6 +148,28 @@ public interface Reservation extends AutoCloseable {
   void colour(long offset, long length, ProtectionKey key);
 
   /**
+   * Revokes a range for good, for views that cannot be closed (a confined arena's, owned by a
+   * thread still running): from now on every access to the range through any segment fails in the
+   * accessing thread instead of reaching memory, and the range stays reserved, so that no later
+   * mapping can take its addresses, until {@link #close()}. Nothing else may be done with the range
+   * afterwards. On Linux accesses then fault with {@code SIGBUS}, which the JVM reports as an
+   * {@link InternalError} ("a fault occurred in an unsafe memory access operation") in the thread
+   * that accessed; the range holds no memory. An access by native code rather than Java is not
+   * caught and crashes the JVM.
+   *
+   * <p>The default does nothing and returns {@code false}: a backend without virtual memory (the
+   * portable one) cannot revoke, and its callers must keep the range's memory allocated instead.
+   *
+   * @param offset the start
+   * @param length the length; zero does nothing
+   * @return {@code true} if the range is revoked, {@code false} if this backend cannot revoke
+   * @throws BackendException if the range is invalid or the system refuses
+   */
+  default boolean revoke(long offset, long length) {
+    return false;
+  }
+
+  /**
    * Releases the reservation. Every mapping in it goes; images mapped in it stay valid.
    *
    * @throws BackendException if the reservation was already closed

@@ -66,6 +66,12 @@ final class CountingReservation implements Reservation {
     OperationStats.time(Operation.COLOUR, () -> delegate.colour(offset, length, key));
   }
 
+  /** Rare (only an engine closed under a running instance), so not timed. */
+  @Override
+  public boolean revoke(long offset, long length) {
+    return delegate.revoke(offset, length);
+  }
+
   @Override
   public void close() {
     OperationStats.time(Operation.RELEASE, delegate::close);

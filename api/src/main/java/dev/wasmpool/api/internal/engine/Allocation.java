@@ -4,6 +4,7 @@ import dev.wasmpool.api.InstanceAllocation;
 import dev.wasmpool.api.LinearMemory;
 import dev.wasmpool.api.PooledModule;
 import dev.wasmpool.api.TableSlot;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -118,6 +119,16 @@ final class Allocation implements InstanceAllocation {
    */
   boolean tryRetire() {
     return life.tryRetire();
+  }
+
+  /**
+   * Waits until the thread that made this allocation has ended, or {@code timeout} has passed.
+   *
+   * @param timeout the longest wait
+   * @throws InterruptedException if the waiting thread is interrupted
+   */
+  void awaitOwnerEnd(Duration timeout) throws InterruptedException {
+    life.awaitOwnerEnd(timeout);
   }
 
   @Override

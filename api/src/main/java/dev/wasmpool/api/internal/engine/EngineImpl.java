@@ -11,9 +11,14 @@ import dev.wasmpool.api.PoolMetrics;
 import dev.wasmpool.api.PooledModule;
 import dev.wasmpool.api.ResourcePermit;
 import dev.wasmpool.api.internal.limits.CountLimit;
+import dev.wasmpool.api.internal.memory.ImageSlot;
+import dev.wasmpool.api.internal.memory.MemoryPool;
 import dev.wasmpool.api.internal.memory.ModuleImage;
 import dev.wasmpool.api.internal.memory.ModuleImages;
+import dev.wasmpool.api.internal.table.TablePool;
 import dev.wasmpool.spi.Backend;
+import dev.wasmpool.spi.Reservation;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -21,6 +26,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -39,9 +45,16 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * must not reach a next tenant before those views are dead, so the allocation waits in {@code
  * orphans} and is released by {@link #retireOrphans()}, which every allocation and every close
  * runs: on the owner thread it closes the confined arena, and an orphan whose owner has ended needs
- * nothing closed. If the engine is closed while an orphan's owner still runs, the pools are left
- * mapped (their address space leaked, with a warning) rather than unmapped under views that thread
- * may still use.
+ * nothing closed.
+ *
+ * <p>Closing the engine while an orphan's owner still runs (an allocation live on another thread
+ * than the one closing): its memory cannot be unmapped under views that thread may still use, nor
+ * left readable. So {@link #close()} revokes the orphan's slots ({@link Reservation#revoke}: every
+ * later access fails in the accessing thread) and finishes, unmapping every pool and closing the
+ * backend, once the last such owner has ended or closed its allocation; a virtual thread waits for
+ * the owners to end. Until then the pools' address space stays reserved; revoked slots hold no
+ * memory. A backend that cannot revoke (the portable one) keeps the orphans' memory instead, and
+ * the owner reaches its own bytes until then.
  *
  * <p>Concurrency: thread-safe, except that {@link #close()} must not race with other operations.
  * Live allocations and modules are tracked in concurrent sets so that close can finish them.
@@ -49,6 +62,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 final class EngineImpl implements Engine {
 
   private static final System.Logger LOG = System.getLogger(Engine.class.getName());
+
+  /** How long the close's waiting thread waits for one owner before it looks at all again. */
+  private static final Duration OWNER_WAIT_STEP = Duration.ofSeconds(1);
 
   private static final MemoryGrant[] NO_MEMORIES = {};
   private static final TableGrant[] NO_TABLES = {};
@@ -71,6 +87,18 @@ final class EngineImpl implements Engine {
 
   /** Waits for slots of a full pool; {@code null} without an {@code acquireTimeout}. */
   private final @Nullable BackPressure backPressure;
+
+  /**
+   * Set by {@link #close()} before it revokes the orphans left: a retired orphan's slots are then
+   * discarded rather than reset for reuse.
+   */
+  private volatile boolean discardOrphans;
+
+  /** Set by {@link #close()} once the orphans left are revoked: the last one to retire finishes. */
+  private volatile boolean revocationDone;
+
+  /** Whether the pools were unmapped and the backend closed; the shutdown's last step runs once. */
+  private final AtomicBoolean finished = new AtomicBoolean();
 
   EngineImpl(EngineConfig config, Backend backend, InstanceAllocator allocator) {
     this.config = config;
@@ -264,20 +292,60 @@ final class EngineImpl implements Engine {
    * Failures to reset a slot are logged: the caller is not the one who closed the allocation.
    */
   void retireOrphans() {
-    if (orphans.isEmpty()) {
-      return;
-    }
-    for (Iterator<Allocation> it = orphans.iterator(); it.hasNext(); ) {
-      Allocation orphan = it.next();
-      if (orphan.tryRetire()) {
-        it.remove();
-        try {
-          release(orphan);
-        } catch (RuntimeException e) {
-          LOG.log(System.Logger.Level.WARNING, "resetting the slots of a closed instance failed", e);
+    if (!orphans.isEmpty()) {
+      for (Iterator<Allocation> it = orphans.iterator(); it.hasNext(); ) {
+        Allocation orphan = it.next();
+        if (orphan.tryRetire()) {
+          it.remove();
+          try {
+            if (discardOrphans) {
+              discard(orphan);
+            } else {
+              release(orphan);
+            }
+          } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "resetting the slots of a closed instance failed", e);
+          }
         }
       }
     }
+    if (revocationDone && orphans.isEmpty()) {
+      RuntimeException failure = finish(null);
+      if (failure != null) {
+        LOG.log(System.Logger.Level.WARNING, "finishing the close of a wasmpool engine failed", failure);
+      }
+    }
+  }
+
+  /** Gives back a revoked orphan's slots without touching their memory; see the class comment. */
+  private void discard(Allocation allocation) {
+    for (AllocatedMemory memory : allocation.allocatedMemories()) {
+      allocator.discardMemory(memory.grant());
+    }
+    for (AllocatedTable table : allocation.allocatedTables()) {
+      allocator.discardTable(table.grant());
+    }
+    allocator.limits().coreInstances().release();
+    live.remove(allocation);
+  }
+
+  /**
+   * Revokes an orphan's slots so that its owner's accesses fail.
+   *
+   * @return {@code false} if the backend cannot revoke one of them
+   */
+  private boolean revoke(Allocation orphan) {
+    boolean all = true;
+    for (AllocatedMemory memory : orphan.allocatedMemories()) {
+      ImageSlot slot = memory.grant().slot();
+      all &= slot.reservation().revoke(slot.base(), slot.slotBytes());
+    }
+    for (AllocatedTable table : orphan.allocatedTables()) {
+      TableGrant grant = table.grant();
+      long bytes = MemoryPool.roundUp(grant.maximumElements() * TablePool.ELEMENT_BYTES, backend.pageSize());
+      all &= grant.reservation().revoke(grant.offset(), bytes);
+    }
+    return all;
   }
 
   /** Hands a closed allocation's slots back; every view of it is already dead. */
@@ -380,24 +448,38 @@ final class EngineImpl implements Engine {
     retireOrphans();
     if (!orphans.isEmpty()) {
       // Unmapping now could crash the JVM on an access through a view an owner still holds.
+      discardOrphans = true;
+      int unrevoked = 0;
+      for (Allocation orphan : orphans) {
+        try {
+          if (!revoke(orphan)) {
+            unrevoked++;
+          }
+        } catch (RuntimeException e) {
+          // Its owner retired it meanwhile and its reservation went, or the system refused.
+          unrevoked++;
+          LOG.log(System.Logger.Level.DEBUG, "revoking the slots of a closed instance failed", e);
+        }
+      }
       LOG.log(
           System.Logger.Level.WARNING,
-          "wasmpool engine closed while {0} instance allocation(s), closed from another thread than"
-              + " the one that made them, may still be used by that thread, which is running: the"
-              + " pools stay mapped (their address space is leaked) instead of being unmapped under it",
-          orphans.size());
+          "wasmpool engine closed while {0} instance allocation(s) may still be used by the running"
+              + " threads that made them ({1} of them not revocable on this backend, whose owners"
+              + " still reach their own bytes): the pools are unmapped once those threads end or"
+              + " close them",
+          orphans.size(),
+          unrevoked);
+      revocationDone = true;
+      retireOrphans();
+      if (!finished.get()) {
+        Thread.ofVirtual().name("wasmpool-engine-close").start(this::awaitOrphanOwners);
+      }
       if (failure != null) {
         throw failure;
       }
       return;
     }
-    failure = attempt(failure, allocator::close);
-    // Images of modules closed while a slot still mapped them, or left by failed slots: every
-    // reservation is gone now, so nothing maps them.
-    for (ModuleImage image : new ArrayList<>(openImages)) {
-      failure = attempt(failure, image::forceClose);
-    }
-    failure = attempt(failure, backend::close);
+    failure = finish(failure);
     if (failure != null) {
       throw failure;
     }
@@ -407,6 +489,48 @@ final class EngineImpl implements Engine {
             + " instance allocation(s) and "
             + leakedPermits
             + " resource permit(s) still open (they were closed by the engine)";
+  }
+
+  /**
+   * Waits for the orphans' owners to end and retires what it can, until none is left (the last
+   * retirement finishes the close). The wait is cut into steps: the orphan waited for may be
+   * retired by its owner, which runs on, while another's owner ends.
+   */
+  private void awaitOrphanOwners() {
+    try {
+      while (!orphans.isEmpty()) {
+        Allocation next = orphans.peek();
+        if (next != null) {
+          next.awaitOwnerEnd(OWNER_WAIT_STEP);
+        }
+        retireOrphans();
+      }
+    } catch (InterruptedException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "interrupted while waiting for the owners of {0} revoked instance allocation(s): their"
+              + " pools are unmapped once those threads close them",
+          orphans.size());
+    }
+  }
+
+  /**
+   * The shutdown's last step, once no view of the pools can be used: unmaps every pool, closes
+   * images left open and the backend. Runs once.
+   *
+   * @return the first failure so far
+   */
+  private @Nullable RuntimeException finish(@Nullable RuntimeException failure) {
+    if (!finished.compareAndSet(false, true)) {
+      return failure;
+    }
+    failure = attempt(failure, allocator::close);
+    // Images of modules closed while a slot still mapped them, or left by failed slots: every
+    // reservation is gone now, so nothing maps them.
+    for (ModuleImage image : new ArrayList<>(openImages)) {
+      failure = attempt(failure, image::forceClose);
+    }
+    return attempt(failure, backend::close);
   }
 
   @Override

@@ -78,6 +78,22 @@ interface InstanceAllocator extends AutoCloseable {
   void releaseTable(TableGrant grant);
 
   /**
+   * Gives back a memory whose slot was revoked when the engine closed ({@link
+   * dev.wasmpool.spi.Reservation#revoke}), once no view of it lives. Nothing in the slot is
+   * written or reused: the allocator is closed next.
+   *
+   * @param grant the memory's grant
+   */
+  void discardMemory(MemoryGrant grant);
+
+  /**
+   * Gives back a table whose slot was revoked when the engine closed, as {@link #discardMemory}.
+   *
+   * @param grant the table's grant
+   */
+  void discardTable(TableGrant grant);
+
+  /**
    * Removes a closed module's images from the slots that keep them for it.
    *
    * @param module the closed module's images

@@ -1,6 +1,7 @@
 package dev.wasmpool.api.internal.engine;
 
 import java.lang.foreign.Arena;
+import java.time.Duration;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -137,6 +138,17 @@ final class Lifetime {
   synchronized boolean tryRetire() {
     assert closed : "only a closed lifetime is retired";
     return !retired && retire();
+  }
+
+  /**
+   * Waits until the owner thread has ended, after which {@link #tryRetire()} succeeds on any
+   * thread, or until {@code timeout} has passed.
+   *
+   * @param timeout the longest wait
+   * @throws InterruptedException if the waiting thread is interrupted
+   */
+  void awaitOwnerEnd(Duration timeout) throws InterruptedException {
+    owner.join(timeout);
   }
 
   private boolean retire() {

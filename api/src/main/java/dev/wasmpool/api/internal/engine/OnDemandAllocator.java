@@ -91,6 +91,12 @@ final class OnDemandAllocator implements InstanceAllocator {
 
   @Override
   public void releaseMemory(ModuleImages module, int memoryIndex, MemoryGrant grant) {
+    discardMemory(grant);
+  }
+
+  /** Writes nothing in the slot, so it serves revoked slots as well. */
+  @Override
+  public void discardMemory(MemoryGrant grant) {
     liveMemories.decrementAndGet();
     grant.slot().releaseImages();
     grant.slot().reservation().close();
@@ -116,6 +122,11 @@ final class OnDemandAllocator implements InstanceAllocator {
 
   @Override
   public void releaseTable(TableGrant grant) {
+    discardTable(grant);
+  }
+
+  @Override
+  public void discardTable(TableGrant grant) {
     liveTables.decrementAndGet();
     grant.reservation().close();
   }

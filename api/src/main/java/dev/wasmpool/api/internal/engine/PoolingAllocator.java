@@ -8,6 +8,7 @@ import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.api.TableType;
 import dev.wasmpool.api.internal.decommit.DecommitQueue;
 import dev.wasmpool.api.internal.index.IndexAllocator;
+import dev.wasmpool.api.internal.layout.MappingBudget;
 import dev.wasmpool.api.internal.limits.InstanceLimits;
 import dev.wasmpool.api.internal.limits.ModuleValidator;
 import dev.wasmpool.api.internal.memory.ImageSlot;
@@ -18,6 +19,7 @@ import dev.wasmpool.api.internal.mpk.KeySelection;
 import dev.wasmpool.api.internal.table.TablePool;
 import dev.wasmpool.spi.Backend;
 import dev.wasmpool.spi.ProtectionKey;
+import dev.wasmpool.spi.Reservation;
 import java.util.List;
 import java.util.function.LongSupplier;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -40,6 +42,8 @@ final class PoolingAllocator implements InstanceAllocator {
   private final TablePool tables;
   private final LongSupplier clock;
   private final @Nullable IdleTrimmer trimmer;
+  /** The pools' claim on the process's mappings; {@code null} without virtual reservations. */
+  private final MappingBudget.@Nullable Claim mappings;
 
   /**
    * Creates the pools.
@@ -49,6 +53,8 @@ final class PoolingAllocator implements InstanceAllocator {
    * @param config the pool configuration
    * @throws IllegalStateException if protection keys are required but missing, or a pool cannot
    *     be reserved
+   * @throws IllegalArgumentException if the pools do not fit the address space or the process's
+   *     mapping budget ({@link MappingBudget})
    */
   PoolingAllocator(Backend backend, EngineConfig engine, PoolingAllocationConfig config) {
     this(backend, engine, config, System::nanoTime);
@@ -71,12 +77,33 @@ final class PoolingAllocator implements InstanceAllocator {
     List<ProtectionKey> keys =
         KeySelection.select(config.memoryProtectionKeys(), config.maxMemoryProtectionKeys(), backend);
     LongSupplier stamps = config.warmSlotIdleTimeout().isPositive() ? clock : () -> 0L;
-    this.memories = MemoryPool.create(backend, engine, config, keys, queue, stamps);
+    // Without virtual reservations the pools map nothing themselves.
+    MappingBudget.Claim claim =
+        backend.capabilities().virtualReservation()
+            ? MappingBudget.process().claim(config.totalMemories(), config.totalTables())
+            : null;
+    this.mappings = claim;
+    try {
+      // Every slab, also those reserved later as the pool grows, is covered by the claim.
+      this.memories =
+          MemoryPool.create(backend, engine, config, keys, queue, stamps, slab -> cover(claim, slab));
+    } catch (RuntimeException e) {
+      release(claim);
+      throw e;
+    }
     try {
       this.tables = TablePool.create(backend, config, queue, stamps);
     } catch (RuntimeException e) {
-      memories.close();
+      try {
+        memories.close();
+      } finally {
+        release(claim);
+      }
       throw e;
+    }
+    if (claim != null) {
+      // With virtual reservations every table slot lives in one reservation.
+      cover(claim, config.totalTables() > 0 ? tables.reservation(0) : null);
     }
     this.trimmer = IdleTrimmer.start(config.warmSlotIdleTimeout(), this::trimIdle);
   }
@@ -93,6 +120,18 @@ final class PoolingAllocator implements InstanceAllocator {
     }
     long cutoff = clock.getAsLong() - config.warmSlotIdleTimeout().toNanos();
     return memories.trimIdle(cutoff) + tables.trimIdle(cutoff);
+  }
+
+  private static void cover(MappingBudget.@Nullable Claim claim, @Nullable Reservation reservation) {
+    if (claim != null && reservation != null) {
+      claim.cover(reservation.segment().address(), reservation.byteSize());
+    }
+  }
+
+  private static void release(MappingBudget.@Nullable Claim claim) {
+    if (claim != null) {
+      claim.close();
+    }
   }
 
   @Override
@@ -147,6 +186,16 @@ final class PoolingAllocator implements InstanceAllocator {
   @Override
   public void releaseMemory(ModuleImages module, int memoryIndex, MemoryGrant grant) {
     memories.release(grant.slotIndex(), module, memoryIndex);
+  }
+
+  @Override
+  public void discardMemory(MemoryGrant grant) {
+    // The slab is unmapped as a whole by close(); a reset would fault on the revoked slot.
+  }
+
+  @Override
+  public void discardTable(TableGrant grant) {
+    // As discardMemory.
   }
 
   @Override
@@ -219,7 +268,11 @@ final class PoolingAllocator implements InstanceAllocator {
     try {
       memories.close();
     } finally {
-      tables.close();
+      try {
+        tables.close();
+      } finally {
+        release(mappings);
+      }
     }
   }
 }

@@ -9,8 +9,8 @@ import java.util.Locale;
 import java.util.OptionalLong;
 
 /**
- * Checks at engine creation that the memory pool's reservation fits the process: its size against
- * the user address space and its mappings against the kernel's mapping limit.
+ * Checks at engine creation that the memory pool's reservation fits the process's address space;
+ * reads the kernel's mapping limit for {@link MappingBudget}.
  *
  * <p>The checks are upper bounds that turn a certain failure into a clear message naming the
  * options to change; a reservation that passes may still fail to map when other mappings (the
@@ -76,34 +76,16 @@ public final class AddressSpace {
   }
 
   /**
-   * Checks that a memory pool fits.
+   * Checks that a memory pool's slab fits the address space. (Its mappings are checked by {@link
+   * MappingBudget}.)
    *
    * @param layout the pool's slab
-   * @param mappingsPerSlot the most memory mappings one slot may split into (an image mapped,
-   *     part of it accessible, the rest not)
-   * @param fixedMappings the mappings the pool needs whatever its slot count (its guards)
    * @param addressSpaceBytes the address space available, usually {@link #userAddressSpaceBytes()}
-   * @param maxMapCount the mapping limit, usually {@link #maxMapCount()}; empty when unknown
    * @throws IllegalArgumentException naming {@code totalMemories}, {@code memoryReservation} and
    *     {@code memoryGuardSize} and how many slots would fit with the current sizes, if the slab is
-   *     larger than the address space; or naming {@code totalMemories} and {@code
-   *     vm.max_map_count} and how many slots would fit if the mappings exceed the limit; or if a
-   *     mapping count is negative or {@code addressSpaceBytes} not positive
+   *     larger than the address space; or if {@code addressSpaceBytes} is not positive
    */
-  public static void checkFits(
-      SlabLayout layout,
-      long mappingsPerSlot,
-      long fixedMappings,
-      long addressSpaceBytes,
-      OptionalLong maxMapCount) {
-    if (mappingsPerSlot < 0 || fixedMappings < 0) {
-      throw new IllegalArgumentException(
-          "mapping counts must not be negative (was "
-              + mappingsPerSlot
-              + " per slot, "
-              + fixedMappings
-              + " fixed)");
-    }
+  public static void checkFits(SlabLayout layout, long addressSpaceBytes) {
     if (addressSpaceBytes <= 0) {
       throw new IllegalArgumentException(
           "addressSpaceBytes must be positive (was " + addressSpaceBytes + ")");
@@ -125,36 +107,6 @@ public final class AddressSpace {
               + describe(total)
               + " in all; lower totalMemories, memoryReservation or memoryGuardSize");
     }
-    long mappingsNeeded = saturatingAdd(saturatingMultiply(mappingsPerSlot, layout.numSlots()), fixedMappings);
-    if (maxMapCount.isPresent() && mappingsNeeded > maxMapCount.getAsLong()) {
-      long limit = maxMapCount.getAsLong();
-      long fit = mappingsPerSlot == 0 ? 0 : Math.max(0, limit - fixedMappings) / mappingsPerSlot;
-      throw new IllegalArgumentException(
-          "totalMemories must be at most "
-              + fit
-              + " for the memory pool's mappings to fit vm.max_map_count="
-              + limit
-              + " (was "
-              + layout.numSlots()
-              + "): the pool may need "
-              + mappingsNeeded
-              + " mappings, "
-              + mappingsPerSlot
-              + " per slot and "
-              + fixedMappings
-              + " more; lower totalMemories or raise vm.max_map_count");
-    }
-  }
-
-  private static long saturatingMultiply(long a, long b) {
-    long high = Math.multiplyHigh(a, b);
-    long low = a * b;
-    return (high == 0 && low >= 0) ? low : Long.MAX_VALUE;
-  }
-
-  private static long saturatingAdd(long a, long b) {
-    long sum = a + b;
-    return sum < 0 ? Long.MAX_VALUE : sum;
   }
 
   /** The end address of a {@code /proc/self/maps} line's range when it is a user address, else 0. */

@@ -14,7 +14,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Checks a module against the pooling limits once, at registration, with the texts of Wasmtime's
- * pooling allocator: memories (count, minimum size, shared), then tables (count per module and in
+ * pooling allocator: memories (count per module and in total, minimum size, shared), then tables (count per module and in
  * total, minimum elements), then the instance metadata size.
  */
 public final class ModuleValidator {
@@ -47,15 +47,9 @@ public final class ModuleValidator {
   }
 
   private void validateMemories(List<MemoryType> memories) {
-    if (memories.size() > config.maxMemoriesPerModule()) {
-      throw new ModuleValidationException(
-          List.of(
-              MEMORY_CONTEXT,
-              "defined memories count of "
-                  + memories.size()
-                  + " exceeds the per-instance limit of "
-                  + config.maxMemoriesPerModule()));
-    }
+    checkMemoryCount(memories.size(), "per-instance limit", config.maxMemoriesPerModule());
+    // Without this a module loads whose every instantiation fails on an exhausted pool forever.
+    checkMemoryCount(memories.size(), "total memories limit", config.totalMemories());
     for (int i = 0; i < memories.size(); i++) {
       MemoryType memory = memories.get(i);
       String problem = memoryProblem(memory);
@@ -69,6 +63,15 @@ public final class ModuleValidator {
     }
   }
 
+  private static void checkMemoryCount(int count, String limitName, long limit) {
+    if (count > limit) {
+      throw new ModuleValidationException(
+          List.of(
+              MEMORY_CONTEXT,
+              "defined memories count of " + count + " exceeds the " + limitName + " of " + limit));
+    }
+  }
+
   private @Nullable String memoryProblem(MemoryType memory) {
     // Minimum pages are at most 2^48 for a valid memory64; the product cannot overflow beyond
     // that, and anything larger than the limit is rejected either way.
@@ -79,7 +82,7 @@ public final class ModuleValidator {
     if (minBytes > config.maxMemorySize()) {
       return String.format(
           Locale.ROOT,
-          "memory has a minimum byte size of %d which exceeds the limit of %#x bytes",
+          "memory has a minimum byte size of %d which exceeds the limit of %d bytes (maxMemorySize)",
           minBytes,
           config.maxMemorySize());
     }

@@ -148,6 +148,15 @@ public final class ImageSlot {
   public long base() {
     return base;
   }
+  /**
+   * The slot's size: every byte a view of it may cover, and its guard.
+   *
+   * @return bytes from {@link #base()}
+   */
+  public long slotBytes() {
+    return slotBytes;
+  }
+
 
   /**
    * Brings the slot to a new tenant's state: {@code wanted} mapped, {@code initialBytes}

@@ -1,6 +1,7 @@
 package dev.wasmpool.api.internal.memory;
 
 import dev.wasmpool.api.EngineConfig;
+import dev.wasmpool.api.MemoryType;
 import dev.wasmpool.api.PoolExhaustedException;
 import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.api.internal.decommit.DecommitQueue;
@@ -18,7 +19,9 @@ import dev.wasmpool.spi.ProtectionKey;
 import dev.wasmpool.spi.Reservation;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -54,6 +57,9 @@ public final class MemoryPool implements AutoCloseable {
   /** Slots per slab (rounded up to whole stripes): how much the pool grows by at a time. */
   static final int SLAB_SLOTS = 16;
 
+  /** A 32-bit memory's 65536 pages: the most any pooled memory grows to. */
+  private static final long MAX_MEMORY_BYTES = 65536 * MemoryType.PAGE_SIZE;
+
   private final Backend backend;
   private final SlabLayout layout;
   private final int slotsPerSlab;
@@ -63,6 +69,9 @@ public final class MemoryPool implements AutoCloseable {
   private final DecommitQueue queue;
   private final long maxMemoryBytes;
   private final AtomicInteger nextStripe = new AtomicInteger();
+
+  /** Told of every slab reserved (the mapping budget covers it). */
+  private final Consumer<Reservation> onSlab;
 
   /** The slabs reserved so far, by number; guarded by {@code this}. */
   private final @Nullable Reservation[] slabs;
@@ -74,8 +83,10 @@ public final class MemoryPool implements AutoCloseable {
       Stripe[] stripes,
       ImageSlot[] slots,
       DecommitQueue queue,
-      long maxMemoryBytes) {
+      long maxMemoryBytes,
+      Consumer<Reservation> onSlab) {
     this.backend = backend;
+    this.onSlab = onSlab;
     this.layout = layout;
     this.slotsPerSlab = slotsPerSlab;
     this.slotBytes = layout.slotBytes();
@@ -103,6 +114,7 @@ public final class MemoryPool implements AutoCloseable {
    * @param keys protection keys to stripe with; empty for no striping
    * @param queue the engine's decommit queue
    * @param clock stamps slot frees for idle trimming
+   * @param onSlab told of every slab the pool reserves, now or later
    * @return the pool
    * @throws IllegalArgumentException if the pool at its largest would not fit the address space
    *     or the mapping limit
@@ -115,7 +127,8 @@ public final class MemoryPool implements AutoCloseable {
       PoolingAllocationConfig pool,
       List<ProtectionKey> keys,
       DecommitQueue queue,
-      LongSupplier clock) {
+      LongSupplier clock,
+      Consumer<Reservation> onSlab) {
     long page = backend.pageSize();
     long keep = roundUp(pool.linearMemoryKeepResident(), page);
     int total = pool.totalMemories();
@@ -125,34 +138,45 @@ public final class MemoryPool implements AutoCloseable {
     boolean shrink;
     if (virtual) {
       full =
-          SlabLayout.calculate(
-              new SlabConstraints(
-                  engine.memoryReservation(),
-                  pool.maxMemorySize(),
-                  total,
-                  engine.memoryGuardSize(),
-                  engine.guardBeforeLinearMemory(),
-                  keys.size(),
-                  page));
+          layoutNamingOptions(
+              () ->
+                  SlabLayout.calculate(
+                      new SlabConstraints(
+                          engine.memoryReservation(),
+                          pool.maxMemorySize(),
+                          total,
+                          engine.memoryGuardSize(),
+                          engine.guardBeforeLinearMemory(),
+                          keys.size(),
+                          page)),
+              engine,
+              pool);
       int stripes = full.numStripes();
       perSlab = total == 0 ? 0 : (int) Math.min(roundUp(Math.min(total, SLAB_SLOTS), stripes), roundUp(total, stripes));
       int slabCount = perSlab == 0 ? 0 : Math.ceilDiv(total, perSlab);
-      // At its largest: every slab, each with its guards. Each slot may need three mappings
-      // (accessible, image, inaccessible rest), each guard one.
+      // At its largest: every slab, each with its guards. (Mappings are the MappingBudget's.)
+      int slabs = slabCount;
       SlabLayout largest =
-          new SlabLayout(
-              total,
-              full.slotBytes(),
-              full.preSlabGuardBytes() * slabCount,
-              full.postSlabGuardBytes() * slabCount,
-              stripes);
-      AddressSpace.checkFits(
-          largest, 3, 2L * Math.max(1, slabCount), AddressSpace.userAddressSpaceBytes(), AddressSpace.maxMapCount());
+          layoutNamingOptions(
+              () ->
+                  new SlabLayout(
+                      total,
+                      full.slotBytes(),
+                      Math.multiplyExact(full.preSlabGuardBytes(), (long) slabs),
+                      Math.multiplyExact(full.postSlabGuardBytes(), (long) slabs),
+                      stripes),
+              engine,
+              pool);
+      AddressSpace.checkFits(largest, AddressSpace.userAddressSpaceBytes());
       shrink = engine.memoryGuardSize() > 0 || !backend.capabilities().lazyReset();
     } else {
-      // Without virtual memory a guard protects nothing: one unguarded slot per reservation.
-      long slot = Math.max(page, roundUp(Math.min(engine.memoryReservation(), pool.maxMemorySize()), page));
-      full = new SlabLayout(total, slot, 0, 0, 1);
+      // Without virtual memory a guard protects nothing: one unguarded slot per reservation. No
+      // memory grows beyond 4 GiB, so a larger reservation or maximum would only be unused.
+      long bytes = Math.min(Math.min(engine.memoryReservation(), pool.maxMemorySize()), MAX_MEMORY_BYTES);
+      long slot = Math.max(page, roundUp(bytes, page));
+      full = layoutNamingOptions(() -> new SlabLayout(total, slot, 0, 0, 1), engine, pool);
+      // Every slot may be live and full at once: their sum must fit the address space too.
+      AddressSpace.checkFits(full, AddressSpace.userAddressSpaceBytes());
       perSlab = total == 0 ? 0 : 1;
       shrink = !backend.capabilities().lazyReset();
     }
@@ -172,7 +196,8 @@ public final class MemoryPool implements AutoCloseable {
       ProtectionKey key = stripes[g % stripeCount].key();
       slots[g] = new ImageSlot(null, slab.slotOffset(g % perSlab), slab.slotBytes(), shrink, key);
     }
-    MemoryPool created = new MemoryPool(backend, slab, perSlab, stripes, slots, queue, pool.maxMemorySize());
+    MemoryPool created =
+        new MemoryPool(backend, slab, perSlab, stripes, slots, queue, pool.maxMemorySize(), onSlab);
     if (total > 0) {
       try {
         created.ensureSlab(0);
@@ -214,11 +239,36 @@ public final class MemoryPool implements AutoCloseable {
       slots[first + i].attach(r);
     }
     slabs[k] = r;
+    onSlab.accept(r);
   }
 
   /** Whether a slot's slab is reserved; read under the pool's lock, as {@link #ensureSlab} writes. */
   private synchronized boolean slabReserved(int slot) {
     return slabs[slot / slotsPerSlab] != null;
+  }
+
+  /**
+   * Makes a layout; when its sizes overflow, says which options made them so (the layout knows
+   * sizes, not options).
+   */
+  private static SlabLayout layoutNamingOptions(
+      Supplier<SlabLayout> layout, EngineConfig engine, PoolingAllocationConfig pool) {
+    try {
+      return layout.get();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          e.getMessage()
+              + " (totalMemories="
+              + pool.totalMemories()
+              + ", memoryReservation="
+              + engine.memoryReservation()
+              + ", maxMemorySize="
+              + pool.maxMemorySize()
+              + ", memoryGuardSize="
+              + engine.memoryGuardSize()
+              + "); lower totalMemories, memoryReservation, maxMemorySize or memoryGuardSize",
+          e);
+    }
   }
 
   /**
@@ -569,13 +619,18 @@ public final class MemoryPool implements AutoCloseable {
   }
 
   /**
-   * Rounds up to a multiple of a power of two.
+   * Rounds up to a multiple of a power of two, saturating: options such as {@code
+   * linearMemoryKeepResident} may be as large as {@link Long#MAX_VALUE}, meaning "everything".
    *
    * @param value the value, not negative
    * @param page the power of two
-   * @return the smallest multiple of {@code page} not below {@code value}
+   * @return the smallest multiple of {@code page} not below {@code value}, or the largest multiple
+   *     of {@code page} when that does not fit a {@code long}
    */
   public static long roundUp(long value, long page) {
+    if (value > Long.MAX_VALUE - (page - 1)) {
+      return Long.MAX_VALUE & -page;
+    }
     return (value + page - 1) & -page;
   }
 }

@@ -139,7 +139,7 @@ class PoolingEngineTest {
     assertEquals(
         "module memory does not fit in pooling allocator requirements: memory index 0 is unsupported in"
             + " this pooling allocator configuration: memory has a minimum byte size of 720896 which"
-            + " exceeds the limit of 0xa0000 bytes",
+            + " exceeds the limit of 655360 bytes (maxMemorySize)",
         e.getMessage());
   }
 

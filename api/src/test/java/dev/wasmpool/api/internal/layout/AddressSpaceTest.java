@@ -28,17 +28,8 @@ class AddressSpaceTest {
   }
 
   /** The message of the {@link IllegalArgumentException} that the check must throw. */
-  private static String checkFitsMessage(
-      SlabLayout layout,
-      long mappingsPerSlot,
-      long fixedMappings,
-      long addressSpace,
-      OptionalLong maxMapCount) {
-    return assertThrows(
-            IllegalArgumentException.class,
-            () ->
-                AddressSpace.checkFits(
-                    layout, mappingsPerSlot, fixedMappings, addressSpace, maxMapCount))
+  private static String checkFitsMessage(SlabLayout layout, long addressSpace) {
+    return assertThrows(IllegalArgumentException.class, () -> AddressSpace.checkFits(layout, addressSpace))
         .getMessage();
   }
 
@@ -47,7 +38,7 @@ class AddressSpaceTest {
   @Test
   void checkFits_tooManyDefaultSlots_saysHowManyFit() {
     SlabLayout layout = defaultLayoutWith(40_000);
-    String message = checkFitsMessage(layout, 0, 0, SPACE, OptionalLong.empty());
+    String message = checkFitsMessage(layout, SPACE);
     assertEquals(
         "totalMemories must be at most 32513 for the memory pool to fit in 140737488355328 bytes"
             + " (128.00 TiB) of address space (was 40000): each slot takes 4328521728 bytes (4.03"
@@ -59,51 +50,23 @@ class AddressSpaceTest {
 
   @Test
   void checkFits_theAnnouncedCountFits_oneMoreDoesNot() {
-    AddressSpace.checkFits(defaultLayoutWith(32_513), 0, 0, SPACE, OptionalLong.empty());
+    AddressSpace.checkFits(defaultLayoutWith(32_513), SPACE);
     assertThrows(
         IllegalArgumentException.class,
-        () -> AddressSpace.checkFits(defaultLayoutWith(32_514), 0, 0, SPACE, OptionalLong.empty()));
+        () -> AddressSpace.checkFits(defaultLayoutWith(32_514), SPACE));
   }
 
   @Test
   void checkFits_guardsAloneExceedTheSpace_nothingFits() {
     SlabLayout layout = new SlabLayout(1, PAGE, 1L << 40, 1L << 40, 1);
-    String message = checkFitsMessage(layout, 0, 0, 1L << 40, OptionalLong.empty());
+    String message = checkFitsMessage(layout, 1L << 40);
     assertTrue(message.startsWith("totalMemories must be at most 0 "), message);
-  }
-
-  /* ---- mapping count ---- */
-
-  @Test
-  void checkFits_tooManyMappings_namesTheLimit() {
-    SlabLayout layout = defaultLayoutWith(1000);
-    String message = checkFitsMessage(layout, 3, 2, SPACE, OptionalLong.of(3000));
-    assertEquals(
-        "totalMemories must be at most 999 for the memory pool's mappings to fit"
-            + " vm.max_map_count=3000 (was 1000): the pool may need 3002 mappings, 3 per slot"
-            + " and 2 more; lower totalMemories or raise vm.max_map_count",
-        message);
-    // The count the message names is the exact boundary.
-    AddressSpace.checkFits(defaultLayoutWith(999), 3, 2, SPACE, OptionalLong.of(3000));
-  }
-
-  @Test
-  void checkFits_unknownMappingLimit_checksOnlyTheSpace() {
-    AddressSpace.checkFits(defaultLayoutWith(1000), Long.MAX_VALUE, 0, SPACE, OptionalLong.empty());
   }
 
   @Test
   void checkFits_invalidArguments_throw() {
     SlabLayout layout = defaultLayoutWith(1);
-    assertThrows(
-        IllegalArgumentException.class,
-        () -> AddressSpace.checkFits(layout, -1, 0, SPACE, OptionalLong.empty()));
-    assertThrows(
-        IllegalArgumentException.class,
-        () -> AddressSpace.checkFits(layout, 0, -1, SPACE, OptionalLong.empty()));
-    assertThrows(
-        IllegalArgumentException.class,
-        () -> AddressSpace.checkFits(layout, 0, 0, 0, OptionalLong.empty()));
+    assertThrows(IllegalArgumentException.class, () -> AddressSpace.checkFits(layout, 0));
   }
 
   /* ---- the running system ---- */
@@ -128,8 +91,7 @@ class AddressSpaceTest {
   @Test
   @EnabledOnOs(OS.LINUX)
   void checkFits_defaultsFitThisMachine() {
-    AddressSpace.checkFits(
-        defaultLayoutWith(1000), 3, 2, AddressSpace.userAddressSpaceBytes(), AddressSpace.maxMapCount());
+    AddressSpace.checkFits(defaultLayoutWith(1000), AddressSpace.userAddressSpaceBytes());
   }
 
   @Test

@@ -59,9 +59,9 @@ class ModuleValidatorTest {
         List.of(
             "module memory does not fit in pooling allocator requirements",
             "memory index 0 is unsupported in this pooling allocator configuration",
-            "memory has a minimum byte size of 262144 which exceeds the limit of 0x30000 bytes"),
+            "memory has a minimum byte size of 262144 which exceeds the limit of 196608 bytes (maxMemorySize)"),
         e.reasons());
-    assertEquals("memory has a minimum byte size of 262144 which exceeds the limit of 0x30000 bytes", e.rootReason());
+    assertEquals("memory has a minimum byte size of 262144 which exceeds the limit of 196608 bytes (maxMemorySize)", e.rootReason());
     ModuleValidationException cause = assertInstanceOf(ModuleValidationException.class, e.getCause());
     assertInstanceOf(ModuleValidationException.class, cause.getCause());
   }
@@ -75,6 +75,18 @@ class ModuleValidatorTest {
             + " this pooling allocator configuration: memory is shared which is not supported in the"
             + " pooling allocator",
         e.getMessage());
+  }
+
+  @Test
+  void memories_totalMemoriesZero_rejectedAtLoad() {
+    // Issue 12 item 7: the module loaded, then every instantiation failed on an exhausted pool.
+    PoolingAllocationConfig config = BASE.toBuilder().totalMemories(0).build();
+    ModuleValidationException e = reject(config, module(List.of(memory(1, -1)), List.of()));
+    assertEquals(
+        "module memory does not fit in pooling allocator requirements: defined memories count of 1"
+            + " exceeds the total memories limit of 0",
+        e.getMessage());
+    new ModuleValidator(config).validate(module(List.of(), List.of(table(1, -1))));
   }
 
   @Test

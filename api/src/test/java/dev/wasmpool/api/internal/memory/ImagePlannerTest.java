@@ -82,6 +82,18 @@ class ImagePlannerTest {
   }
 
   @Test
+  void build_emptySegmentBeforeTheSpan_isSkipped() {
+    // Issue 12 item 2: (data (i32.const 100) "x") (data (i32.const 0) "") copied the empty
+    // segment to index -100 of the span.
+    List<MemoryInit> inits = List.of(init(100, 'x'), init(0));
+    assertTrue(ImagePlanner.eligible(memory(2, -1), inits, PAGE));
+    ImageContents image = ImagePlanner.build(inits, PAGE);
+    assertEquals(0, image.offset());
+    assertEquals(PAGE, image.bytes().length);
+    assertEquals('x', image.bytes()[100]);
+  }
+
+  @Test
   void build_allZero_isEmpty() {
     assertTrue(ImagePlanner.build(List.of(init(100, 0, 0, 0)), PAGE).isEmpty());
   }
