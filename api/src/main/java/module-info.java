@@ -8,6 +8,7 @@
  */
 module dev.wasmpool.api {
   requires transitive dev.wasmpool.spi;
+  requires jdk.jfr;
   requires static org.checkerframework.checker.qual;
 
   exports dev.wasmpool.api;
