@@ -35,8 +35,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * PoolMetrics}: a component added there gets its meter without a change here.
  *
  * <p>The meters hold the engine weakly, as Micrometer's gauges do: once the engine is unreachable
- * they read {@code NaN}. Reading them after {@link Engine#close()} reports the last state the
- * engine keeps.
+ * they read {@code NaN}. Remove them from the registry when the engine is closed.
  *
  * <p>Thread-safe: binding and reading may happen on any thread.
  */
