@@ -7,7 +7,10 @@
  * {@link dev.wasmpool.spi.BackendProvider}.
  */
 module dev.wasmpool.spi {
-  requires static org.checkerframework.checker.qual;
+  // Transitive, not static: the exported signatures carry Checker type annotations, and a consumer
+  // that reads this module must read their module too (Kotlin rejects a type whose annotation class
+  // is inaccessible). checker-qual holds annotations only and is a compile-scope dependency.
+  requires transitive org.checkerframework.checker.qual;
 
   exports dev.wasmpool.spi;
   exports dev.wasmpool.spi.support;

@@ -2,6 +2,7 @@ package dev.wasmpool.api;
 
 import static dev.wasmpool.api.Options.requireNonNegativeBytes;
 
+import dev.wasmpool.spi.support.ByteCount;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -85,12 +86,10 @@ public record EngineConfig(
     if (allocationStrategy instanceof AllocationStrategy.Pooling(PoolingAllocationConfig pool)
         && pool.maxMemorySize() > memoryReservation) {
       throw new IllegalArgumentException(
-          String.format(
-              Locale.ROOT,
-              "maximum memory size of %#x bytes exceeds the configured memory reservation of %#x"
-                  + " bytes",
-              pool.maxMemorySize(),
-              memoryReservation));
+          "maximum memory size of "
+              + ByteCount.of(pool.maxMemorySize())
+              + " exceeds the configured memory reservation of "
+              + ByteCount.of(memoryReservation));
     }
   }
 

@@ -15,8 +15,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <ol>
  *   <li>{@code "module memory does not fit in pooling allocator requirements"}
  *   <li>{@code "memory index 0 is unsupported in this pooling allocator configuration"}
- *   <li>{@code "memory has a minimum byte size of 262144 which exceeds the limit of 196608
- *       bytes (maxMemorySize)"}
+ *   <li>{@code "memory has a minimum byte size of 262144 bytes (256 KiB) which exceeds the
+ *       maxMemorySize limit of 196608 bytes (192 KiB)"}
  * </ol>
  *
  * <p>{@link #getMessage()} joins the chain with {@code ": "} so that it reads whole on one line;

@@ -1,5 +1,6 @@
 package dev.wasmpool.api;
 
+import dev.wasmpool.spi.support.ByteCount;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
 import java.time.Duration;
@@ -35,7 +36,7 @@ final class Options {
   static void requireNonNegativeBytes(String option, long value) {
     if (value < 0) {
       throw new IllegalArgumentException(
-          option + " must not be negative (was " + bytes(value) + ")");
+          option + " must not be negative (was " + ByteCount.of(value) + ")");
     }
   }
 

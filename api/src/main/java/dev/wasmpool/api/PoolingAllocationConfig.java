@@ -560,7 +560,7 @@ public record PoolingAllocationConfig(
      * Sets the largest size, in bytes, that any pooled linear memory may reach.
      *
      * <p>A module whose memory has a larger minimum is rejected at load ({@code "memory has a
-     * minimum byte size of N which exceeds the limit of M bytes (maxMemorySize)"}). A memory whose declared
+     * minimum byte size of N bytes (…) which exceeds the maxMemorySize limit of M bytes (…)"}). A memory whose declared
      * maximum is larger or absent may grow up to this size; {@code memory.grow} beyond returns
      * -1. Chicory itself caps memories at 32767 pages (just under 2 GiB), so under the Chicory
      * binding a memory never grows beyond that whatever this value.

@@ -37,8 +37,8 @@ class EngineConfigTest {
                     PoolingAllocationConfig.builder().maxMemorySize(0x100010000L).build()));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, builder::build);
     assertEquals(
-        "maximum memory size of 0x100010000 bytes exceeds the configured memory reservation of"
-            + " 0x10000 bytes",
+        "maximum memory size of 4295032832 bytes (4.0 GiB) exceeds the configured memory"
+            + " reservation of 65536 bytes (64 KiB)",
         e.getMessage());
   }
 
@@ -47,8 +47,8 @@ class EngineConfigTest {
     EngineConfig.Builder builder = EngineConfig.builder().memoryReservation((4L << 30) - 1);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, builder::build);
     assertEquals(
-        "maximum memory size of 0x100000000 bytes exceeds the configured memory reservation of"
-            + " 0xffffffff bytes",
+        "maximum memory size of 4294967296 bytes (4 GiB) exceeds the configured memory"
+            + " reservation of 4294967295 bytes (4.0 GiB)",
         e.getMessage());
   }
 
@@ -93,7 +93,7 @@ class EngineConfigTest {
         assertThrows(
             IllegalArgumentException.class,
             () -> new EngineConfig(AllocationStrategy.onDemand(), -2, 0, true, true, "auto"));
-    assertEquals("memoryReservation must not be negative (was -2B)", e.getMessage());
+    assertEquals("memoryReservation must not be negative (was -2 bytes)", e.getMessage());
   }
 
   /* ---- setters ---- */
@@ -102,14 +102,14 @@ class EngineConfigTest {
   void memoryReservation_negative_throws() {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> EngineConfig.builder().memoryReservation(-1).build());
-    assertEquals("memoryReservation must not be negative (was -1B)", e.getMessage());
+    assertEquals("memoryReservation must not be negative (was -1 bytes)", e.getMessage());
   }
 
   @Test
   void memoryGuardSize_negative_throws() {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> EngineConfig.builder().memoryGuardSize(-5).build());
-    assertEquals("memoryGuardSize must not be negative (was -5B)", e.getMessage());
+    assertEquals("memoryGuardSize must not be negative (was -5 bytes)", e.getMessage());
   }
 
   @Test

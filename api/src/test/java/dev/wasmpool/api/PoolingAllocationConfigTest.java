@@ -130,7 +130,7 @@ class PoolingAllocationConfigTest {
     String constraint =
         option.name().equals("maxMemoryProtectionKeys") ? "must be positive" : "must not be negative";
     assertEquals(
-        option.name() + " " + constraint + " (was -1" + (option.bytes() ? "B" : "") + ")",
+        option.name() + " " + constraint + " (was -1" + (option.bytes() ? " bytes" : "") + ")",
         e.getMessage());
     option.setter().accept(builder, option.defaultValue());
     assertEquals(

@@ -92,7 +92,8 @@ class PoolingAllocatorTest {
               ModuleValidationException.class,
               () -> PooledWasmModule.load(engine, new WasmBuilder().memory(4, -1).parse()));
       assertTrue(
-          tooLarge.getMessage().contains("memory has a minimum byte size of 262144 which exceeds the limit of 196608 bytes (maxMemorySize)"),
+          tooLarge.getMessage().contains("memory has a minimum byte size of 262144 bytes (256 KiB) which exceeds the"
+                  + " maxMemorySize limit of 196608 bytes (192 KiB)"),
           tooLarge.getMessage());
 
       try (PooledWasmModule pooled = PooledWasmModule.load(engine, memoryModule(0, -1).parse())) {

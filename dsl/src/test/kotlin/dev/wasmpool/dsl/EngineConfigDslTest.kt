@@ -210,7 +210,7 @@ class EngineConfigDslTest {
     @Test
     fun negativeReservation_throwsTheBuildersMessage() {
         val error = assertThrows(IllegalArgumentException::class.java) { engineConfig { memoryReservation = -4096 } }
-        assertEquals("memoryReservation must not be negative (was -4096B)", error.message)
+        assertEquals("memoryReservation must not be negative (was -4096 bytes)", error.message)
     }
 
     @Test
@@ -224,7 +224,7 @@ class EngineConfigDslTest {
             }
         }
         assertEquals(
-            "maximum memory size of 0x80000000 bytes exceeds the configured memory reservation of 0x40000000 bytes",
+            "maximum memory size of 2147483648 bytes (2 GiB) exceeds the configured memory reservation of 1073741824 bytes (1 GiB)",
             error.message,
         )
         // Raising the reservation later in the same block fixes it.

@@ -182,7 +182,7 @@ class PoolingAllocationConfigDslTest {
         val error = assertThrows(IllegalArgumentException::class.java) {
             poolingAllocationConfig { maxMemorySize = -1 }
         }
-        assertEquals("maxMemorySize must not be negative (was -1B)", error.message)
+        assertEquals("maxMemorySize must not be negative (was -1 bytes)", error.message)
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.wasmpool.linux;
 
+import dev.wasmpool.spi.support.ByteCount;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -292,13 +293,13 @@ final class LibC {
           "mmap",
           String.format(
               Locale.ROOT,
-              "addr=0x%x, length=0x%x, prot=%s, flags=%s, fd=%d, offset=0x%x",
+              "addr=0x%x, length=%s, prot=%s, flags=%s, fd=%d, offset=%s",
               addr,
-              length,
+              ByteCount.of(length),
               protName(prot),
               mapFlagsName(flags),
               fd,
-              offset),
+              ByteCount.of(offset)),
           errno(state));
     }
     return result.address();
@@ -401,7 +402,7 @@ final class LibC {
     }
     if (r != 0) {
       throw failure(
-          "ftruncate", String.format(Locale.ROOT, "fd=%d, length=0x%x", fd, length), errno(state));
+          "ftruncate", String.format(Locale.ROOT, "fd=%d, length=%s", fd, ByteCount.of(length)), errno(state));
     }
   }
 
@@ -430,7 +431,12 @@ final class LibC {
         }
         throw failure(
             "write",
-            String.format(Locale.ROOT, "fd=%d, count=0x%x, written=0x%x", fd, total - done, done),
+            String.format(
+                Locale.ROOT,
+                "fd=%d, count=%s, written=%s",
+                fd,
+                ByteCount.of(total - done),
+                ByteCount.of(done)),
             errno);
       }
       done += n;
@@ -580,7 +586,7 @@ final class LibC {
   }
 
   private static String rangeArgs(long addr, long length) {
-    return String.format(Locale.ROOT, "addr=0x%x, length=0x%x", addr, length);
+    return String.format(Locale.ROOT, "addr=0x%x, length=%s", addr, ByteCount.of(length));
   }
 
   /**

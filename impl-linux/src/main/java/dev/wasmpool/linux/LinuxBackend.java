@@ -1,5 +1,6 @@
 package dev.wasmpool.linux;
 
+import dev.wasmpool.spi.support.ByteCount;
 import dev.wasmpool.spi.Backend;
 import dev.wasmpool.spi.BackendException;
 import dev.wasmpool.spi.Capabilities;
@@ -91,12 +92,12 @@ final class LinuxBackend implements Backend {
 
   @Override
   public Reservation reserve(long byteSize) {
-    String args = "byteSize=0x" + Long.toHexString(byteSize);
+    String args = "byteSize=" + ByteCount.of(byteSize);
     if (byteSize <= 0 || byteSize % pageSize != 0) {
       throw new BackendException(
           "reserve",
           args,
-          "byteSize must be a positive multiple of the page size 0x" + Long.toHexString(pageSize));
+          "byteSize must be a positive multiple of the page size " + ByteCount.of(pageSize));
     }
     open.reservationOpened("reserve", args);
     try {

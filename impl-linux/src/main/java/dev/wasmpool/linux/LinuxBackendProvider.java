@@ -9,9 +9,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Provides the Linux backend. Supported on Linux (x86-64 and aarch64) when this module may call
- * native code ({@code --enable-native-access=dev.wasmpool.linux}, or {@code ALL-UNNAMED} on the
- * class path) and the C library has the functions it binds ({@code memfd_create}: glibc 2.27 or
- * musl 1.1.20). Native access is checked before any function is looked up, so an unsupported
+ * native code and the C library has the functions it binds ({@code memfd_create}: glibc 2.27 or
+ * musl 1.1.20). The flag that allows it is {@code
+ * --enable-native-access=dev.wasmpool.api,dev.wasmpool.linux} on the module path (the engine
+ * needs it too) or {@code --enable-native-access=ALL-UNNAMED} on the class path; without it the
+ * answer is {@link Support#nativeAccessDisabled}, and the engine's warning names that flag. Native access is checked before any function is looked up, so an unsupported
  * answer never costs the JDK's native access warning.
  */
 public final class LinuxBackendProvider implements BackendProvider {
@@ -43,11 +45,8 @@ public final class LinuxBackendProvider implements BackendProvider {
       return Support.unsupported("the linux backend needs x86-64 or aarch64 (this is " + arch + ")");
     }
     if (!LinuxBackendProvider.class.getModule().isNativeAccessEnabled()) {
-      return Support.unsupported(
-          "native access is not enabled for "
-              + moduleName()
-              + "; start the JVM with --enable-native-access="
-              + moduleName());
+      // The engine adds the flag, with its own module too: it makes restricted calls as well.
+      return Support.nativeAccessDisabled("native access is not enabled for " + moduleName());
     }
     String problem = Binding.PROBLEM;
     if (problem != null) {

@@ -1,5 +1,6 @@
 package dev.wasmpool.linux;
 
+import dev.wasmpool.spi.support.ByteCount;
 import dev.wasmpool.spi.BackendException;
 import dev.wasmpool.spi.MemoryImage;
 import java.lang.foreign.Arena;
@@ -134,7 +135,7 @@ final class LinuxImage implements MemoryImage {
     if (closed) {
       throw new BackendException(
           operation,
-          "offset=0x" + Long.toHexString(offset) + ", image=" + this,
+          "offset=" + ByteCount.of(offset) + ", image=" + this,
           "the image was closed");
     }
     pins++;
@@ -186,7 +187,7 @@ final class LinuxImage implements MemoryImage {
   }
 
   private String describe() {
-    return String.format(Locale.ROOT, "image fd=%d, byteSize=0x%x", fd, byteSize);
+    return String.format(Locale.ROOT, "image fd=%d, byteSize=%s", fd, ByteCount.of(byteSize));
   }
 
   @Override

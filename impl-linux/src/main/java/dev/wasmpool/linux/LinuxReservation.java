@@ -1,5 +1,6 @@
 package dev.wasmpool.linux;
 
+import dev.wasmpool.spi.support.ByteCount;
 import dev.wasmpool.spi.BackendException;
 import dev.wasmpool.spi.DecommitBatch;
 import dev.wasmpool.spi.MemoryImage;
@@ -189,8 +190,7 @@ final class LinuxReservation implements Reservation {
       String problem = rangeProblem(offset, length);
       if (problem == null && (keepResidentBytes < 0 || keepResidentBytes % pageSize != 0)) {
         problem =
-            "keepResidentBytes must be a non-negative multiple of the page size 0x"
-                + Long.toHexString(pageSize);
+            "keepResidentBytes must be a non-negative multiple of the page size " + ByteCount.of(pageSize);
       }
       if (problem != null) {
         throw new BackendException("reset", Ranges.resetArgs(offset, length, keepResidentBytes), problem);
@@ -209,9 +209,9 @@ final class LinuxReservation implements Reservation {
                 Ranges.resetArgs(offset, length, keepResidentBytes),
                 String.format(
                     Locale.ROOT,
-                    "the keep-resident prefix 0x%x..0x%x must be accessible",
-                    offset,
-                    keepEnd));
+                    "the keep-resident prefix from offset %s to %s must be accessible",
+                    ByteCount.of(offset),
+                    ByteCount.of(keepEnd)));
           }
         }
       }
@@ -395,10 +395,10 @@ final class LinuxReservation implements Reservation {
       if (mapping == null) {
         throw new BackendException(
             "removeImage",
-            "offset=0x" + Long.toHexString(offset),
+            "offset=" + ByteCount.of(offset),
             problem != null
                 ? problem
-                : "no image is mapped at offset 0x" + Long.toHexString(offset));
+                : "no image is mapped at offset " + ByteCount.of(offset));
       }
       try {
         LibC.mmap(
@@ -608,7 +608,7 @@ final class LinuxReservation implements Reservation {
   }
 
   private String describe() {
-    return String.format(Locale.ROOT, "address=0x%x, byteSize=0x%x", address, byteSize);
+    return String.format(Locale.ROOT, "address=0x%x, byteSize=%s", address, ByteCount.of(byteSize));
   }
 
   @Override

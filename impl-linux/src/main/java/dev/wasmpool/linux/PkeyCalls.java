@@ -1,5 +1,6 @@
 package dev.wasmpool.linux;
 
+import dev.wasmpool.spi.support.ByteCount;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -124,9 +125,9 @@ final class PkeyCalls {
           "pkey_mprotect",
           String.format(
               Locale.ROOT,
-              "addr=0x%x, length=0x%x, prot=%s, pkey=%d",
+              "addr=0x%x, length=%s, prot=%s, pkey=%d",
               addr,
-              length,
+              ByteCount.of(length),
               LibC.protName(prot),
               key),
           LibC.errno(state));

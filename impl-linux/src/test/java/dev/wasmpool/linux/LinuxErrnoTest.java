@@ -29,7 +29,7 @@ class LinuxErrnoTest {
       assertEquals("mmap", e.operation());
       assertTrue(
           e.arguments()
-              .startsWith("addr=0x0, length=0x4000000000000000, prot=PROT_NONE, "
+              .startsWith("addr=0x0, length=4611686018427387904 bytes (4 EiB), prot=PROT_NONE, "
                   + "flags=MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE, fd=-1"),
           e.arguments());
       assertTrue(
@@ -57,7 +57,7 @@ class LinuxErrnoTest {
             BackendException.class, () -> LibC.mprotect(1, 4096, LibC.PROT_READ | LibC.PROT_WRITE));
     assertEquals(Errno.EINVAL, e.errno());
     assertEquals(
-        "mprotect(addr=0x1, length=0x1000, prot=PROT_READ|PROT_WRITE) failed: EINVAL (Invalid"
+        "mprotect(addr=0x1, length=4096 bytes (4 KiB), prot=PROT_READ|PROT_WRITE) failed: EINVAL (Invalid"
             + " argument)",
         e.getMessage());
   }

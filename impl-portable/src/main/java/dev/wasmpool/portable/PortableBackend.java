@@ -1,5 +1,6 @@
 package dev.wasmpool.portable;
 
+import dev.wasmpool.spi.support.ByteCount;
 import dev.wasmpool.spi.Backend;
 import dev.wasmpool.spi.BackendException;
 import dev.wasmpool.spi.Capabilities;
@@ -64,10 +65,10 @@ final class PortableBackend implements Backend {
     if (byteSize <= 0 || byteSize % PAGE_SIZE != 0) {
       throw new BackendException(
           "reserve",
-          "byteSize=0x" + Long.toHexString(byteSize),
-          "byteSize must be a positive multiple of the page size 0x" + Long.toHexString(PAGE_SIZE));
+          "byteSize=" + ByteCount.of(byteSize),
+          "byteSize must be a positive multiple of the page size " + ByteCount.of(PAGE_SIZE));
     }
-    open.reservationOpened("reserve", "byteSize=0x" + Long.toHexString(byteSize));
+    open.reservationOpened("reserve", "byteSize=" + ByteCount.of(byteSize));
     return new PortableReservation(this, byteSize, PAGE_SIZE);
   }
 

@@ -1,5 +1,6 @@
 package dev.wasmpool.portable;
 
+import dev.wasmpool.spi.support.ByteCount;
 import dev.wasmpool.spi.BackendException;
 import dev.wasmpool.spi.MemoryImage;
 import java.lang.foreign.Arena;
@@ -47,8 +48,8 @@ final class PortableImage implements MemoryImage {
     } catch (OutOfMemoryError e) {
       throw new BackendException(
           "createImage",
-          "contents.byteSize=0x" + Long.toHexString(length),
-          "cannot allocate 0x" + Long.toHexString(byteSize) + " bytes: " + e.getMessage());
+          "contents.byteSize=" + ByteCount.of(length),
+          "cannot allocate " + ByteCount.of(byteSize) + ": " + e.getMessage());
     }
     MemorySegment.copy(contents, 0, bytes, 0, length);
     return new PortableImage(owner, bytes.asReadOnly());
@@ -87,7 +88,7 @@ final class PortableImage implements MemoryImage {
   synchronized void requireOpen(String operation, long offset) {
     if (closed) {
       throw new BackendException(
-          operation, "offset=0x" + Long.toHexString(offset) + ", image=" + this, "the image was closed");
+          operation, "offset=" + ByteCount.of(offset) + ", image=" + this, "the image was closed");
     }
   }
 
@@ -97,7 +98,7 @@ final class PortableImage implements MemoryImage {
       if (closed) {
         throw new BackendException(
             "close",
-            "image byteSize=0x" + Long.toHexString(bytes.byteSize()),
+            "image byteSize=" + ByteCount.of(bytes.byteSize()),
             "the image was already closed");
       }
       closed = true;
@@ -107,8 +108,7 @@ final class PortableImage implements MemoryImage {
 
   @Override
   public synchronized String toString() {
-    return "PortableImage[byteSize=0x"
-        + Long.toHexString(bytes.byteSize())
+    return "PortableImage[byteSize=" + ByteCount.of(bytes.byteSize())
         + (closed ? ", closed" : "")
         + "]";
   }

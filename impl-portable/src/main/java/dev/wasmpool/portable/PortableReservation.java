@@ -1,5 +1,6 @@
 package dev.wasmpool.portable;
 
+import dev.wasmpool.spi.support.ByteCount;
 import dev.wasmpool.spi.BackendException;
 import dev.wasmpool.spi.MemoryImage;
 import dev.wasmpool.spi.ProtectionKey;
@@ -137,8 +138,7 @@ final class PortableReservation implements Reservation {
     String problem = closed ? "the reservation was closed" : rangeProblem(offset, length);
     if (problem == null && (keepResidentBytes < 0 || keepResidentBytes % pageSize != 0)) {
       problem =
-          "keepResidentBytes must be a non-negative multiple of the page size 0x"
-              + Long.toHexString(pageSize);
+          "keepResidentBytes must be a non-negative multiple of the page size " + ByteCount.of(pageSize);
     }
     if (problem != null) {
       throw new BackendException("reset", Ranges.resetArgs(offset, length, keepResidentBytes), problem);
@@ -149,8 +149,10 @@ final class PortableReservation implements Reservation {
           "reset",
           Ranges.resetArgs(offset, length, keepResidentBytes),
           String.format(
-              Locale.ROOT, "the keep-resident prefix 0x%x..0x%x must be accessible", offset,
-              keepEnd));
+              Locale.ROOT,
+              "the keep-resident prefix from offset %s to %s must be accessible",
+              ByteCount.of(offset),
+              ByteCount.of(keepEnd)));
     }
     // No decommit without virtual memory: the whole range is restored by writing.
     long end = Math.min(offset + length, backing.byteSize());
@@ -213,10 +215,10 @@ final class PortableReservation implements Reservation {
     if (mapping == null) {
       throw new BackendException(
           "removeImage",
-          "offset=0x" + Long.toHexString(offset),
+          "offset=" + ByteCount.of(offset),
           problem != null
               ? problem
-              : "no image is mapped at offset 0x" + Long.toHexString(offset));
+              : "no image is mapped at offset " + ByteCount.of(offset));
     }
     long end = images.endOf(offset);
     backing.asSlice(offset, end - offset).fill((byte) 0);
@@ -277,7 +279,7 @@ final class PortableReservation implements Reservation {
       throw new BackendException(
           operation,
           Ranges.args(offset, length),
-          "cannot allocate 0x" + Long.toHexString(grown) + " bytes: " + e.getMessage());
+          "cannot allocate " + ByteCount.of(grown) + ": " + e.getMessage());
     }
     MemorySegment.copy(backing, 0, next, 0, capacity);
     backing = next;
@@ -302,15 +304,14 @@ final class PortableReservation implements Reservation {
   }
 
   private String describe() {
-    return String.format(Locale.ROOT, "byteSize=0x%x", byteSize);
+    return "byteSize=" + ByteCount.of(byteSize);
   }
 
   @Override
   public synchronized String toString() {
     return "PortableReservation["
         + describe()
-        + ", capacity=0x"
-        + Long.toHexString(backing.byteSize())
+        + ", capacity=" + ByteCount.of(backing.byteSize())
         + (closed ? ", closed" : "")
         + "]";
   }

@@ -25,7 +25,7 @@ import java.util.stream.IntStream;
  * which is how a server isolates requests from each other. The sample serves the same requests
  * twice: with instances whose memories come from a wasmpool engine's pool (instantiate, call,
  * close), and with Chicory's default allocation (a new heap memory per instance, the data segment
- * copied in every time). It prints throughput, latency percentiles, heap allocation and the pool's
+ * copied in every time), both warmed first and then measured in alternating rounds. It prints throughput, latency percentiles, heap allocation and the pool's
  * metrics side by side. Every response is checked: a fresh instance must answer exactly what the
  * tenant's data and the argument imply, so a slot that kept a previous tenant's bytes would show as
  * a wrong response.
@@ -60,25 +60,48 @@ public final class Main {
       System.exit(2);
       return;
     }
-    Comparison result = run(options, System.out);
+    Comparison result = run(options, System.out, Progress.standardOutputIsTerminal());
     if (!result.allResponsesRight()) {
       System.err.println("some responses were wrong: see the table above");
       System.exit(1);
     }
   }
 
+  /** Measured rounds: each serves a slice of the requests with both handlers, in turn. */
+  static final int ROUNDS = 6;
+
   /**
-   * Serves the requests both ways and prints the comparison.
+   * Serves the requests both ways and prints the comparison, with progress drawn as a terminal
+   * line if standard output is one.
    *
    * @param options the workload's size and the backend
    * @param out where the progress and the table go
    * @return what both runs measured
    */
   static Comparison run(SampleOptions options, PrintStream out) {
+    return run(options, out, Progress.standardOutputIsTerminal());
+  }
+
+  /**
+   * Serves the requests both ways and prints the comparison.
+   *
+   * <p>Fair to both: each handler is warmed before either is measured (they share Chicory's
+   * interpreter, which the first to run would otherwise warm for the second), and the measured
+   * requests are served in {@link #ROUNDS} rounds, each giving the same slice of requests to both
+   * handlers, the one that goes first alternating, so that neither gains from running later or
+   * earlier in the JVM's life.
+   *
+   * @param options the workload's size and the backend
+   * @param out where the progress and the table go
+   * @param terminal whether {@code out} is a terminal (progress redrawn in place) or not (a line
+   *     per phase, and at most one every few seconds in between)
+   * @return what both runs measured
+   */
+  static Comparison run(SampleOptions options, PrintStream out, boolean terminal) {
     List<Tenant> tenants = IntStream.range(0, options.modules()).mapToObj(Tenant::of).toList();
     List<WasmModule> parsed = tenants.stream().map(t -> Parser.parse(t.wasm())).toList();
     int warmup = Math.min(options.requests(), Math.max(500, options.requests() / 10));
-    Workload workload = new Workload(tenants, options.threads(), out);
+    Workload workload = new Workload(tenants, options.threads(), new Progress(out, terminal));
 
     out.printf(
         Locale.ROOT,
@@ -94,6 +117,7 @@ public final class Main {
 
     EngineConfig config = engineConfig(options, tenants);
     RunResult pooled;
+    RunResult plain;
     PoolMetrics metrics;
     String backend;
     try (Engine engine = Engine.create(config)) {
@@ -104,29 +128,44 @@ public final class Main {
         for (int i = 0; i < tenants.size(); i++) {
           modules.add(PooledWasmModule.builder(engine, parsed.get(i)).withName(tenants.get(i).name()).build());
         }
-        RequestHandler handler =
+        RequestHandler wasmpool =
             (tenant, seed) -> {
               try (PooledInstance instance = modules.get(tenant).instantiate()) {
                 return (int) instance.export("handle").apply(seed)[0];
               }
             };
-        workload.run("wasmpool warm-up", warmup, handler, null);
-        System.gc(); // each measured run starts without the previous phase's garbage
-        pooled = workload.run("wasmpool", options.requests(), handler, () -> engine.metrics().coreInstances());
+        RequestHandler chicory =
+            (tenant, seed) -> {
+              Instance instance = Instance.builder(parsed.get(tenant)).build();
+              return (int) instance.export("handle").apply(seed)[0];
+            };
+        // Warm-up requests are numbered after the measured ones: the same mix, not the same requests.
+        int requests = options.requests();
+        workload.run("wasmpool warm-up", requests, requests + warmup, wasmpool, null);
+        workload.run("Chicory warm-up", requests, requests + warmup, chicory, null);
+        List<RunResult> pooledRounds = new ArrayList<>();
+        List<RunResult> plainRounds = new ArrayList<>();
+        int rounds = Math.min(ROUNDS, requests);
+        for (int round = 0; round < rounds; round++) {
+          int from = (int) ((long) requests * round / rounds);
+          int to = (int) ((long) requests * (round + 1) / rounds);
+          String tag = String.format(Locale.ROOT, "round %d/%d ", round + 1, rounds);
+          System.gc(); // each round starts without the previous one's garbage
+          if (round % 2 == 0) {
+            pooledRounds.add(workload.run(tag + "wasmpool", from, to, wasmpool, () -> engine.metrics().coreInstances()));
+            plainRounds.add(workload.run(tag + "Chicory", from, to, chicory, null));
+          } else {
+            plainRounds.add(workload.run(tag + "Chicory", from, to, chicory, null));
+            pooledRounds.add(workload.run(tag + "wasmpool", from, to, wasmpool, () -> engine.metrics().coreInstances()));
+          }
+        }
+        pooled = RunResult.combine(pooledRounds);
+        plain = RunResult.combine(plainRounds);
         metrics = engine.metrics();
       } finally {
         modules.forEach(PooledWasmModule::close);
       }
     }
-
-    RequestHandler chicory =
-        (tenant, seed) -> {
-          Instance instance = Instance.builder(parsed.get(tenant)).build();
-          return (int) instance.export("handle").apply(seed)[0];
-        };
-    workload.run("Chicory warm-up", warmup, chicory, null);
-    System.gc();
-    RunResult plain = workload.run("Chicory default", options.requests(), chicory, null);
 
     out.println();
     Report.print(out, backend, pooled, plain, metrics);

@@ -1,6 +1,11 @@
 package dev.wasmpool.samples;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.stream.LongStream;
 
 /**
  * What one measured run of the workload produced.
@@ -28,6 +33,52 @@ record RunResult(
     long gcMillis,
     long wrongResponses,
     int peakLive) {
+
+  /**
+   * The runs of one handler taken together, as if they were one run: counts and times add up,
+   * latencies are pooled, the peak is the highest.
+   *
+   * @param runs the runs, at least one
+   * @return the combined result
+   */
+  static RunResult combine(List<RunResult> runs) {
+    int requests = 0;
+    long elapsed = 0;
+    long allocated = 0;
+    long gcCount = 0;
+    long gcMillis = 0;
+    long wrong = 0;
+    int peak = -1;
+    SortedMap<Integer, List<long[]>> parts = new TreeMap<>();
+    for (RunResult run : runs) {
+      requests += run.requests;
+      elapsed += run.elapsedNanos;
+      allocated = allocated < 0 || run.allocatedBytes < 0 ? -1 : allocated + run.allocatedBytes;
+      gcCount += run.gcCount;
+      gcMillis += run.gcMillis;
+      wrong += run.wrongResponses;
+      peak = Math.max(peak, run.peakLive);
+      run.latencyNanosByPages.forEach((p, l) -> parts.computeIfAbsent(p, k -> new ArrayList<>()).add(l));
+    }
+    SortedMap<Integer, long[]> byPages = new TreeMap<>();
+    parts.forEach((p, l) -> byPages.put(p, sortedConcat(l)));
+    return new RunResult(
+        requests,
+        elapsed,
+        sortedConcat(runs.stream().map(RunResult::latencyNanos).toList()),
+        byPages,
+        allocated,
+        gcCount,
+        gcMillis,
+        wrong,
+        peak);
+  }
+
+  private static long[] sortedConcat(List<long[]> arrays) {
+    long[] all = arrays.stream().flatMapToLong(LongStream::of).toArray();
+    Arrays.sort(all);
+    return all;
+  }
 
   /**
    * Requests per second over the run.

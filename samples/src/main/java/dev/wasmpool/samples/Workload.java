@@ -1,6 +1,5 @@
 package dev.wasmpool.samples;
 
-import java.io.PrintStream;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -22,8 +21,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * them: throughput, per-request latency, heap allocation and garbage collection. Every response is
  * checked against the tenant's expected answer.
  *
- * <p>Request {@code r} always goes to the same tenant with the same argument, so two runs of the
- * same size serve exactly the same requests whatever handler serves them.
+ * <p>Request {@code r} always goes to the same tenant with the same argument, so two runs over the
+ * same range serve exactly the same requests whatever handler serves them.
  *
  * <p>Not thread-safe: one run at a time.
  */
@@ -34,33 +33,36 @@ final class Workload {
 
   private final List<Tenant> tenants;
   private final int threads;
-  private final PrintStream progressOut;
+  private final Progress progress;
 
   /**
    * A workload over {@code tenants} served by {@code threads} threads.
    *
    * @param tenants the tenants requests are spread over
    * @param threads worker threads
-   * @param progressOut where the progress line is drawn
+   * @param progress where the progress is shown
    */
-  Workload(List<Tenant> tenants, int threads, PrintStream progressOut) {
+  Workload(List<Tenant> tenants, int threads, Progress progress) {
     this.tenants = List.copyOf(tenants);
     this.threads = threads;
-    this.progressOut = progressOut;
+    this.progress = progress;
   }
 
   /**
-   * Serves requests {@code 0..requests-1} with {@code handler}.
+   * Serves requests {@code from..to-1} with {@code handler}.
    *
    * @param label names the run on the progress line
-   * @param requests how many requests
+   * @param from the first request
+   * @param to one past the last request
    * @param handler serves each request
    * @param liveInstances reads how many instances are live now, for the peak; {@code null} if
    *     the handler cannot tell
    * @return the measurements
    * @throws IllegalStateException if a request failed; the first failure is the cause
    */
-  RunResult run(String label, int requests, RequestHandler handler, @Nullable IntSupplier liveInstances) {
+  RunResult run(
+      String label, int from, int to, RequestHandler handler, @Nullable IntSupplier liveInstances) {
+    int requests = to - from;
     long[] latencies = new long[requests];
     int[] pages = new int[requests];
     AtomicInteger next = new AtomicInteger();
@@ -75,7 +77,7 @@ final class Workload {
           try {
             int r;
             while ((r = next.getAndIncrement()) < requests && failure.get() == null) {
-              long h = mix(r);
+              long h = mix(from + r);
               int tenant = (int) Long.remainderUnsigned(h, tenants.size());
               int seed = (int) (h >>> 32);
               long start = System.nanoTime();
@@ -156,20 +158,19 @@ final class Workload {
     }
   }
 
-  /** Redraws the progress line in place (carriage return, no line feed until the run is over). */
+  /** Shows how far the run is. */
   private void drawProgress(String label, int done, int requests, long start, boolean last) {
     double seconds = (System.nanoTime() - start) / 1e9;
     String line =
         String.format(
             Locale.ROOT,
-            "  %-16s %,9d / %,d requests  %3d%%  %,8.0f req/s",
+            "  %-20s %,9d / %,d requests  %3d%%  %,8.0f req/s",
             label,
             done,
             requests,
             (int) (100L * done / Math.max(1, requests)),
             seconds > 0 ? done / seconds : 0.0);
-    progressOut.print("\r" + line + (last ? "\n" : ""));
-    progressOut.flush();
+    progress.show(line, last);
   }
 
   /** Spreads request numbers over tenants and arguments (a 64-bit finalizer). */

@@ -1,11 +1,13 @@
 package dev.wasmpool.samples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -14,13 +16,17 @@ import org.junit.jupiter.api.condition.OS;
 class MainTest {
 
   private static Comparison run(SampleOptions options, ByteArrayOutputStream buffer) {
-    return Main.run(options, new PrintStream(buffer, true, StandardCharsets.UTF_8));
+    return run(options, buffer, false);
+  }
+
+  private static Comparison run(SampleOptions options, ByteArrayOutputStream buffer, boolean terminal) {
+    return Main.run(options, new PrintStream(buffer, true, StandardCharsets.UTF_8), terminal);
   }
 
   @Test
   void run_servesEveryRequestRightBothWays_andPrintsTheTable() {
     ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-    Comparison result = run(new SampleOptions(400, 4, 2, "auto"), buffer);
+    Comparison result = run(new SampleOptions(400, 4, 2, "auto"), buffer, true);
 
     assertTrue(result.allResponsesRight(), result.toString());
     assertEquals(400, result.pooled().requests());
@@ -40,7 +46,27 @@ class MainTest {
         }) {
       assertTrue(out.contains(row), () -> "missing \"" + row + "\" in:\n" + out);
     }
-    assertTrue(out.contains("\r"), "the progress line is redrawn in place");
+    assertTrue(out.contains("\r"), "on a terminal the progress line is redrawn in place");
+  }
+
+  @Test
+  void run_notOnATerminal_printsWholeLines_onePerPhase() {
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    Comparison result = run(new SampleOptions(300, 4, 1, "auto"), buffer, false);
+    assertTrue(result.allResponsesRight(), result.toString());
+    String out = buffer.toString(StandardCharsets.UTF_8);
+    assertFalse(out.contains("\r"), out);
+    List<String> progress = out.lines().filter(l -> l.contains(" requests  ")).toList();
+    // Two warm-ups, then each round serves both handlers; a run this short prints no line in between.
+    assertEquals(2 + 2 * Main.ROUNDS, progress.size(), out);
+    for (String line : progress) {
+      assertTrue(line.matches("  .+ [0-9,]+ / [0-9,]+ requests +100%  +[0-9,]+ req/s"), line);
+    }
+    assertTrue(progress.get(0).contains("wasmpool warm-up") && progress.get(1).contains("Chicory warm-up"), out);
+    assertTrue(progress.get(2).contains("round 1/6 wasmpool") && progress.get(3).contains("round 1/6 Chicory"), out);
+    assertTrue(progress.get(4).contains("round 2/6 Chicory"), "the first to run alternates: " + out);
+    assertEquals(300, result.pooled().requests());
+    assertEquals(300, result.plain().requests());
   }
 
   @Test

@@ -56,7 +56,7 @@ public final class Ranges {
    * @return the text
    */
   public static String args(long offset, long length) {
-    return String.format(Locale.ROOT, "offset=0x%x, length=0x%x", offset, length);
+    return "offset=" + ByteCount.of(offset) + ", length=" + ByteCount.of(length);
   }
 
   /**
@@ -70,10 +70,10 @@ public final class Ranges {
   public static String resetArgs(long offset, long length, long keepResidentBytes) {
     return String.format(
         Locale.ROOT,
-        "offset=0x%x, length=0x%x, keepResidentBytes=0x%x",
-        offset,
-        length,
-        keepResidentBytes);
+        "offset=%s, length=%s, keepResidentBytes=%s",
+        ByteCount.of(offset),
+        ByteCount.of(length),
+        ByteCount.of(keepResidentBytes));
   }
 
   /**
@@ -84,7 +84,7 @@ public final class Ranges {
    * @return the text
    */
   public static String imageArgs(long offset, MemoryImage image) {
-    return String.format(Locale.ROOT, "offset=0x%x, image=%s", offset, image);
+    return "offset=" + ByteCount.of(offset) + ", image=" + image;
   }
 
   /**
@@ -96,7 +96,7 @@ public final class Ranges {
    */
   public static String requireImageContents(MemorySegment contents) {
     Objects.requireNonNull(contents, "contents");
-    String args = "contents.byteSize=0x" + Long.toHexString(contents.byteSize());
+    String args = "contents.byteSize=" + ByteCount.of(contents.byteSize());
     if (contents.byteSize() == 0) {
       throw new BackendException("createImage", args, "contents must not be empty");
     }

@@ -10,6 +10,8 @@ import dev.wasmpool.api.PoolExhaustedException;
 import dev.wasmpool.api.PoolMetrics;
 import dev.wasmpool.api.PooledModule;
 import dev.wasmpool.api.ResourcePermit;
+import dev.wasmpool.api.internal.events.PoolEvents;
+import dev.wasmpool.api.internal.events.SlotKind;
 import dev.wasmpool.api.internal.limits.CountLimit;
 import dev.wasmpool.api.internal.memory.ImageSlot;
 import dev.wasmpool.api.internal.memory.MemoryPool;
@@ -28,6 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import jdk.jfr.Event;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -140,9 +143,18 @@ final class EngineImpl implements Engine {
     ensureOpen();
     allocator.validate(descriptor);
     long id = nextModuleId.incrementAndGet();
+    String name = descriptor.name();
     ModuleImages images =
         new ModuleImages(
-            id, descriptor, config.memoryInitCow(), backend, openImages::add, openImages::remove);
+            id,
+            descriptor,
+            config.memoryInitCow(),
+            backend,
+            image -> {
+              openImages.add(image);
+              PoolEvents.imageCreated(name, id, image.offset(), image.byteSize());
+            },
+            openImages::remove);
     RegisteredModule module = new RegisteredModule(this, id, descriptor, images);
     modules.add(module);
     return module;
@@ -185,6 +197,7 @@ final class EngineImpl implements Engine {
   }
 
   private InstanceAllocation allocateOnce(RegisteredModule module) {
+    Event event = PoolEvents.instantiateStarted();
     ensureOpen();
     retireOrphans();
     ModuleImages images = module.images();
@@ -193,7 +206,12 @@ final class EngineImpl implements Engine {
     }
     ModuleDescriptor descriptor = module.descriptor();
     CountLimit cores = allocator.limits().coreInstances();
-    cores.acquire();
+    try {
+      cores.acquire();
+    } catch (PoolExhaustedException e) {
+      PoolEvents.exhausted(e.kind(), e.limit(), descriptor.name());
+      throw e;
+    }
     int memoryCount = images.memoryCount();
     int tableCount = descriptor.tables().size();
     MemoryGrant[] memories = memoryCount == 0 ? NO_MEMORIES : new MemoryGrant[memoryCount];
@@ -210,8 +228,19 @@ final class EngineImpl implements Engine {
       life = new Lifetime();
       Allocation allocation = new Allocation(this, module, life, memories, tables);
       live.add(allocation);
+      PoolEvents.instantiated(
+          event,
+          descriptor.name(),
+          module.id(),
+          memoryCount,
+          tableCount,
+          memoryCount == 0 ? -1 : memories[0].slotIndex(),
+          slotKind(memories));
       return allocation;
     } catch (RuntimeException | Error e) {
+      if (e instanceof PoolExhaustedException exhausted) {
+        PoolEvents.exhausted(exhausted.kind(), exhausted.limit(), descriptor.name());
+      }
       if (life != null) {
         life.close();
       }
@@ -222,6 +251,17 @@ final class EngineImpl implements Engine {
       cores.release();
       throw e;
     }
+  }
+
+  /**
+   * How the first memory's slot was found, for the instantiate event. The pools do not report
+   * affine, warm or cold yet, so a pooled slot is {@link SlotKind#POOLED}.
+   */
+  private static SlotKind slotKind(MemoryGrant[] memories) {
+    if (memories.length == 0) {
+      return SlotKind.NONE;
+    }
+    return memories[0].slotIndex() < 0 ? SlotKind.ON_DEMAND : SlotKind.POOLED;
   }
 
   /**
@@ -350,7 +390,9 @@ final class EngineImpl implements Engine {
 
   /** Hands a closed allocation's slots back; every view of it is already dead. */
   void release(Allocation allocation) {
-    ModuleImages images = allocation.registeredModule().images();
+    Event event = PoolEvents.closeStarted();
+    RegisteredModule module = allocation.registeredModule();
+    ModuleImages images = module.images();
     RuntimeException failure = null;
     AllocatedMemory[] memories = allocation.allocatedMemories();
     // Plain loops rather than attempt(): this runs on every close, without lambdas.
@@ -374,6 +416,13 @@ final class EngineImpl implements Engine {
     if (waits != null) {
       waits.released();
     }
+    PoolEvents.closed(
+        event,
+        module.descriptor().name(),
+        module.id(),
+        memories.length,
+        allocation.allocatedTables().length,
+        failure != null);
     if (failure != null) {
       throw failure;
     }
@@ -403,6 +452,7 @@ final class EngineImpl implements Engine {
     if (!images.markClosed()) {
       return;
     }
+    Event event = PoolEvents.purgeStarted();
     try {
       if (!closed) {
         allocator.purge(images);
@@ -410,6 +460,7 @@ final class EngineImpl implements Engine {
     } finally {
       images.releaseImages();
       modules.remove(module);
+      PoolEvents.modulePurged(event, module.descriptor().name(), module.id());
     }
   }
 
@@ -417,7 +468,12 @@ final class EngineImpl implements Engine {
   public ResourcePermit acquire(AccountedResource resource) {
     Objects.requireNonNull(resource, "resource");
     ensureOpen();
-    return new Permit(resource, allocator.limits().of(resource));
+    try {
+      return new Permit(resource, allocator.limits().of(resource));
+    } catch (PoolExhaustedException e) {
+      PoolEvents.exhausted(e.kind(), e.limit(), "");
+      throw e;
+    }
   }
 
   @Override

@@ -21,8 +21,12 @@ public final class Engines {
    * @throws IllegalStateException see {@link Engine#create(EngineConfig)}
    */
   public static Engine create(EngineConfig config) {
-    String forced = config.backend().equals(EngineConfig.AUTO_BACKEND) ? null : config.backend();
-    BackendProvider provider = BackendSelector.discover().select(forced);
+    String forced =
+        BackendSelector.forcedName(
+            config.backend().equals(EngineConfig.AUTO_BACKEND) ? null : config.backend());
+    // Forced by name: asked each time. Automatic: the JVM's one decision.
+    BackendProvider provider =
+        forced != null ? BackendSelector.discover().select(forced) : BackendSelector.automatic();
     return create(config, provider.create());
   }
 

@@ -45,6 +45,11 @@ final class RegisteredModule implements PooledModule {
    * Purges this module's affine slots (removing its images from them) and releases its images.
    * Allocations still open keep working; their slots are purged when they close.
    */
+  /** The engine's number for this module (names may repeat). */
+  long id() {
+    return id;
+  }
+
   @Override
   public void close() {
     engine.closeModule(this);

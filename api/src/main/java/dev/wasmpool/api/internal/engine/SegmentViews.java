@@ -11,6 +11,14 @@ import java.lang.foreign.MemorySegment;
  * <p>This is the api module's only restricted call ({@link MemorySegment#reinterpret(Arena,
  * java.util.function.Consumer)}); the JVM must allow native access to {@code dev.wasmpool.api}
  * ({@code --enable-native-access=dev.wasmpool.api}, or {@code ALL-UNNAMED} on the class path).
+ *
+ * <p>Why every backend, the portable one included, needs it: a slot's memory outlives its tenants,
+ * but each tenant's handles must die with its instance. The FFM API gives a segment a lifetime
+ * only when the memory is allocated ({@code Arena.allocate}) or through {@code reinterpret}; no
+ * unrestricted method binds memory that already exists to a new arena. Allocating per tenant
+ * would zero the whole memory on every instantiation, which is what pooling avoids; a heap
+ * segment cannot be revoked at all. So without the flag the JDK warns once for this module (and
+ * {@code --illegal-native-access=deny} refuses the call); the engine warns first, naming the flag.
  */
 final class SegmentViews {
 

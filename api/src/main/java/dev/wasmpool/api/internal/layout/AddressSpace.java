@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.wasmpool.spi.support.ByteCount;
 import java.util.Locale;
 import java.util.OptionalLong;
 
@@ -98,13 +99,13 @@ public final class AddressSpace {
           "totalMemories must be at most "
               + fit
               + " for the memory pool to fit in "
-              + describe(addressSpaceBytes)
+              + ByteCount.of(addressSpaceBytes)
               + " of address space (was "
               + layout.numSlots()
               + "): each slot takes "
-              + describe(layout.slotBytes())
+              + ByteCount.of(layout.slotBytes())
               + " (memoryReservation or maxMemorySize, plus memoryGuardSize), "
-              + describe(total)
+              + ByteCount.of(total)
               + " in all; lower totalMemories, memoryReservation or memoryGuardSize");
     }
   }
@@ -129,20 +130,6 @@ public final class AddressSpace {
   static long roundUpToPowerOfTwo(long value) {
     long highest = Long.highestOneBit(value);
     return highest == value ? value : highest << 1;
-  }
-
-  /** {@code "4328521728 bytes (4.03 GiB)"}. */
-  static String describe(long bytes) {
-    String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    double value = bytes;
-    int unit = -1;
-    while (value >= 1024 && unit < units.length - 1) {
-      value /= 1024;
-      unit++;
-    }
-    return unit < 0
-        ? bytes + " bytes"
-        : String.format(Locale.ROOT, "%d bytes (%.2f %s)", bytes, value, units[unit]);
   }
 
   private static boolean isLinux() {

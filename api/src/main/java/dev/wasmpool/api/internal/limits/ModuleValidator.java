@@ -5,6 +5,7 @@ import dev.wasmpool.api.ModuleDescriptor;
 import dev.wasmpool.api.ModuleValidationException;
 import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.api.TableType;
+import dev.wasmpool.spi.support.ByteCount;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -80,11 +81,10 @@ public final class ModuleValidator {
             ? Long.MAX_VALUE
             : memory.minimumPages() * MemoryType.PAGE_SIZE;
     if (minBytes > config.maxMemorySize()) {
-      return String.format(
-          Locale.ROOT,
-          "memory has a minimum byte size of %d which exceeds the limit of %d bytes (maxMemorySize)",
-          minBytes,
-          config.maxMemorySize());
+      return "memory has a minimum byte size of "
+          + ByteCount.of(minBytes)
+          + " which exceeds the maxMemorySize limit of "
+          + ByteCount.of(config.maxMemorySize());
     }
     if (memory.shared()) {
       return "memory is shared which is not supported in the pooling allocator";
@@ -125,10 +125,10 @@ public final class ModuleValidator {
     StringBuilder message =
         new StringBuilder()
             .append("instance allocation for this module requires ")
-            .append(total)
-            .append(" bytes which exceeds the configured maximum of ")
-            .append(max)
-            .append(" bytes; breakdown of allocation requirement:\n");
+            .append(ByteCount.of(total))
+            .append(" which exceeds the configured maximum of ")
+            .append(ByteCount.of(max))
+            .append("; breakdown of allocation requirement:\n");
     // Largest part first, then by name, so that the message does not depend on map order.
     List<Map.Entry<String, Long>> parts = new ArrayList<>(module.instanceSize().entrySet());
     parts.sort(
@@ -142,9 +142,9 @@ public final class ModuleValidator {
         lines.add(
             String.format(
                 Locale.ROOT,
-                " * %.2f%% - %d bytes - %s",
+                " * %.2f%% - %s - %s",
                 bytes * 100.0 / total,
-                bytes,
+                ByteCount.of(bytes),
                 part.getKey()));
       }
     }

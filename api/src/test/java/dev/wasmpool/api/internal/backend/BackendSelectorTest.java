@@ -68,6 +68,52 @@ class BackendSelectorTest {
     assertEquals("c", selector.select(null).name());
   }
 
+  @Test
+  void decide_betterProviderLacksNativeAccess_warnsWithTheFlagForEveryModule() {
+    BackendSelector selector =
+        new BackendSelector(
+            List.of(
+                new FixedProvider("fast", 100, Support.nativeAccessDisabled("native access is not enabled for x")),
+                new FixedProvider("slow", 0, Support.supported("ok"))));
+    BackendSelector.Decision decision = selector.decide();
+    assertEquals("slow", decision.provider().name());
+    // The providers live in the test's module, dev.wasmpool.api itself: the flag names it once.
+    assertEquals(
+        List.of(
+            "wasmpool backend 'fast' (priority 100) is present but cannot run: native access is not"
+                + " enabled for x; every engine of this JVM uses backend 'slow' instead. To use"
+                + " 'fast', start the JVM with --enable-native-access=dev.wasmpool.api"),
+        decision.warnings());
+  }
+
+  @Test
+  void decide_betterProviderCannotRunForAnotherReason_noWarning() {
+    BackendSelector selector =
+        new BackendSelector(
+            List.of(
+                new FixedProvider("fast", 100, Support.unsupported("needs another OS")),
+                new FixedProvider("slow", 0, Support.supported("ok"))));
+    assertEquals(List.of(), selector.decide().warnings(), "no flag would help");
+  }
+
+  @Test
+  void select_forcedButLacksNativeAccess_namesTheFlag() {
+    BackendSelector selector =
+        new BackendSelector(
+            List.of(new FixedProvider("fast", 10, Support.nativeAccessDisabled("native access is not enabled for x"))));
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> selector.select("fast"));
+    assertEquals(
+        "backend 'fast' cannot run here: native access is not enabled for x; start the JVM with"
+            + " --enable-native-access=dev.wasmpool.api; providers found: fast (priority 10,"
+            + " unsupported: native access is not enabled for x)",
+        e.getMessage());
+  }
+
+  @Test
+  void automatic_isOneDecisionPerJvm() {
+    assertTrue(BackendSelector.automatic() == BackendSelector.automatic());
+  }
+
   private record FixedProvider(String name, int priority, Support support) implements BackendProvider {
     @Override
     public Backend create() {

@@ -138,8 +138,8 @@ class PoolingEngineTest {
         assertThrows(ModuleValidationException.class, () -> engine.register(withMemory("big", 11, -1)));
     assertEquals(
         "module memory does not fit in pooling allocator requirements: memory index 0 is unsupported in"
-            + " this pooling allocator configuration: memory has a minimum byte size of 720896 which"
-            + " exceeds the limit of 655360 bytes (maxMemorySize)",
+            + " this pooling allocator configuration: memory has a minimum byte size of 720896 bytes"
+            + " (704 KiB) which exceeds the maxMemorySize limit of 655360 bytes (640 KiB)",
         e.getMessage());
   }
 

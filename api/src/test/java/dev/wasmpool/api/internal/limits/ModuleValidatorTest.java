@@ -59,9 +59,13 @@ class ModuleValidatorTest {
         List.of(
             "module memory does not fit in pooling allocator requirements",
             "memory index 0 is unsupported in this pooling allocator configuration",
-            "memory has a minimum byte size of 262144 which exceeds the limit of 196608 bytes (maxMemorySize)"),
+            "memory has a minimum byte size of 262144 bytes (256 KiB) which exceeds the maxMemorySize"
+                + " limit of 196608 bytes (192 KiB)"),
         e.reasons());
-    assertEquals("memory has a minimum byte size of 262144 which exceeds the limit of 196608 bytes (maxMemorySize)", e.rootReason());
+    assertEquals(
+        "memory has a minimum byte size of 262144 bytes (256 KiB) which exceeds the maxMemorySize limit"
+            + " of 196608 bytes (192 KiB)",
+        e.rootReason());
     ModuleValidationException cause = assertInstanceOf(ModuleValidationException.class, e.getCause());
     assertInstanceOf(ModuleValidationException.class, cause.getCause());
   }
@@ -124,10 +128,10 @@ class ModuleValidatorTest {
             Map.of("functions", 1500L, "globals", 480L, "types", 20L));
     ModuleValidationException e = reject(BASE, module);
     assertEquals(
-        "instance allocation for this module requires 2000 bytes which exceeds the configured maximum"
-            + " of 1000 bytes; breakdown of allocation requirement:\n"
+        "instance allocation for this module requires 2000 bytes (2.0 KiB) which exceeds the"
+            + " configured maximum of 1000 bytes; breakdown of allocation requirement:\n"
             + "\n"
-            + " * 75.00% - 1500 bytes - functions\n"
+            + " * 75.00% - 1500 bytes (1.5 KiB) - functions\n"
             + " * 24.00% - 480 bytes - globals",
         e.getMessage());
   }
