@@ -127,7 +127,8 @@ public record PoolMetrics(
    * @param batchedResets slot resets whose decommit went into a batch
    * @param decommitBatches batches handed to the backend (one {@code process_madvise} call, or
    *     one {@code madvise} per range, on Linux)
-   * @param exhaustions {@link PoolExhaustedException}s thrown for memories and tables
+   * @param exhaustions {@link PoolExhaustedException}s thrown for memories, tables and core
+   *     instances (each failed try counts once, also while an instantiation waits for a slot)
    */
   public record Counters(
       long memoryAffineTakes,

@@ -61,7 +61,8 @@ public final class PoolMetricsBinder implements MeterBinder {
           "unusedWarmStacks",
           "unusedMemoryBytesResident",
           "unusedTableBytesResident",
-          "unusedStackBytesResident");
+          "unusedStackBytesResident",
+          "pendingResets");
 
   private final Engine engine;
   private final Tags tags;
@@ -118,7 +119,12 @@ public final class PoolMetricsBinder implements MeterBinder {
     for (RecordComponent rc : PoolMetrics.class.getRecordComponents()) {
       Class<?> type = rc.getType();
       if (type == int.class || type == long.class) {
-        out.add(new Component(rc.getName(), rc.getAccessor(), GAUGES.contains(rc.getName())));
+        out.add(new Component(rc.getName(), null, rc.getAccessor(), GAUGES.contains(rc.getName())));
+      } else if (type == PoolMetrics.Counters.class) {
+        // The activity counters: one meter each, named without the "counters" level.
+        for (RecordComponent inner : PoolMetrics.Counters.class.getRecordComponents()) {
+          out.add(new Component(inner.getName(), rc.getAccessor(), inner.getAccessor(), GAUGES.contains(inner.getName())));
+        }
       }
     }
     return out;
@@ -128,10 +134,12 @@ public final class PoolMetricsBinder implements MeterBinder {
    * One component and its meter.
    *
    * @param name the component's name, for example {@code unusedWarmMemories}
+   * @param group the accessor of the record holding it ({@link PoolMetrics#counters()}), or
+   *     {@code null} for a component of {@link PoolMetrics} itself
    * @param accessor its accessor
    * @param gauge whether it is a level rather than a cumulative count
    */
-  record Component(String name, Method accessor, boolean gauge) {
+  record Component(String name, @Nullable Method group, Method accessor, boolean gauge) {
 
     /** The meter's name, for example {@code wasmpool.unused.warm.memories}. */
     String meterName() {
@@ -144,7 +152,11 @@ public final class PoolMetricsBinder implements MeterBinder {
     }
 
     String description() {
-      return (gauge ? "" : "cumulative: ") + "PoolMetrics." + name + "() of the engine";
+      return (gauge ? "" : "cumulative: ")
+          + "PoolMetrics."
+          + (group != null ? group.getName() + "()." : "")
+          + name
+          + "() of the engine";
     }
 
     /** Reads the component from a fresh snapshot. */
@@ -152,7 +164,11 @@ public final class PoolMetricsBinder implements MeterBinder {
       return engine -> {
         try {
           // An int or long component: boxed, never null.
-          Object value = accessor.invoke(engine.metrics());
+          Object holder = engine.metrics();
+          if (group != null) {
+            holder = group.invoke(holder);
+          }
+          Object value = accessor.invoke(holder);
           return value instanceof Number number ? number.doubleValue() : Double.NaN;
         } catch (IllegalAccessException | InvocationTargetException e) {
           throw new IllegalStateException("cannot read PoolMetrics." + name + "()", e);

@@ -82,9 +82,11 @@ class PoolMetricsBinderTest {
 
   @Test
   void bindTo_registersOneMeterPerComponent_withNamesUnitsAndTags() {
+    // Every numeric component of PoolMetrics, and every one of its Counters record.
     RecordComponent[] components = PoolMetrics.class.getRecordComponents();
+    RecordComponent[] counters = PoolMetrics.Counters.class.getRecordComponents();
     List<Meter> meters = registry.getMeters();
-    assertEquals(components.length, meters.size(), meters.toString());
+    assertEquals(components.length - 1 + counters.length, meters.size(), meters.toString());
     for (Meter meter : meters) {
       assertTrue(meter.getId().getName().startsWith("wasmpool."), meter.getId().toString());
       assertEquals("test", meter.getId().getTag("pool"));
@@ -116,7 +118,17 @@ class PoolMetricsBinderTest {
       two.close();
       assertEquals(0, gauge("wasmpool.core.instances"));
       assertEquals(2, gauge("wasmpool.unused.warm.memories"));
+      module.allocate().close();
+      assertEquals(2, counter("wasmpool.memory.cold.takes"));
+      assertEquals(1, counter("wasmpool.memory.affine.takes"));
+      assertEquals(3, counter("wasmpool.inline.resets"));
     }
+  }
+
+  private double counter(String name) {
+    FunctionCounter counter = registry.find(name).tag("pool", "test").functionCounter();
+    assertNotNull(counter, name + " is registered");
+    return counter.count();
   }
 
   @Test
@@ -131,6 +143,6 @@ class PoolMetricsBinderTest {
       }
     }
     assertEquals("wasmpool.unused.warm.memories", new PoolMetricsBinder.Component(
-        "unusedWarmMemories", PoolMetricsBinder.components().get(0).accessor(), true).meterName());
+        "unusedWarmMemories", null, PoolMetricsBinder.components().get(0).accessor(), true).meterName());
   }
 }

@@ -253,15 +253,9 @@ final class EngineImpl implements Engine {
     }
   }
 
-  /**
-   * How the first memory's slot was found, for the instantiate event. The pools do not report
-   * affine, warm or cold yet, so a pooled slot is {@link SlotKind#POOLED}.
-   */
+  /** How the first memory's slot was found (affine, warm, cold), for the instantiate event. */
   private static SlotKind slotKind(MemoryGrant[] memories) {
-    if (memories.length == 0) {
-      return SlotKind.NONE;
-    }
-    return memories[0].slotIndex() < 0 ? SlotKind.ON_DEMAND : SlotKind.POOLED;
+    return memories.length == 0 ? SlotKind.NONE : memories[0].kind();
   }
 
   /**

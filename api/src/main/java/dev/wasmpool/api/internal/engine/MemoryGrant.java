@@ -1,5 +1,6 @@
 package dev.wasmpool.api.internal.engine;
 
+import dev.wasmpool.api.internal.events.SlotKind;
 import dev.wasmpool.api.internal.memory.ImageSlot;
 
 /**
@@ -10,6 +11,12 @@ import dev.wasmpool.api.internal.memory.ImageSlot;
  * @param initialPages the memory's size now, in WebAssembly pages
  * @param maximumPages the most pages it may grow to
  * @param imageInPlace whether the module's constant data is in place
+ * @param kind how the slot was found (affine, warm, cold; on-demand without a pool)
  */
 record MemoryGrant(
-    int slotIndex, ImageSlot slot, long initialPages, long maximumPages, boolean imageInPlace) {}
+    int slotIndex,
+    ImageSlot slot,
+    long initialPages,
+    long maximumPages,
+    boolean imageInPlace,
+    SlotKind kind) {}

@@ -6,6 +6,7 @@ import dev.wasmpool.api.ModuleDescriptor;
 import dev.wasmpool.api.PoolMetrics;
 import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.api.TableType;
+import dev.wasmpool.api.internal.events.SlotKind;
 import dev.wasmpool.api.internal.limits.InstanceLimits;
 import dev.wasmpool.api.internal.memory.ImageSlot;
 import dev.wasmpool.api.internal.memory.MemoryPool;
@@ -86,7 +87,8 @@ final class OnDemandAllocator implements InstanceAllocator {
         slot,
         type.minimumPages(),
         Math.min(reserveBytes / MemoryType.PAGE_SIZE, PoolingAllocator.MAX_PAGES),
-        module.hasImage(memoryIndex));
+        module.hasImage(memoryIndex),
+        SlotKind.ON_DEMAND);
   }
 
   @Override

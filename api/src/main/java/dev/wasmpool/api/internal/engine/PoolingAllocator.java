@@ -7,6 +7,7 @@ import dev.wasmpool.api.PoolMetrics;
 import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.api.TableType;
 import dev.wasmpool.api.internal.decommit.DecommitQueue;
+import dev.wasmpool.api.internal.events.SlotKind;
 import dev.wasmpool.api.internal.index.IndexAllocator;
 import dev.wasmpool.api.internal.layout.MappingBudget;
 import dev.wasmpool.api.internal.limits.InstanceLimits;
@@ -167,7 +168,12 @@ final class PoolingAllocator implements InstanceAllocator {
         slot,
         type.minimumPages(),
         maximumPages(type, memories.maxMemoryBytes()),
-        module.hasImage(memoryIndex));
+        module.hasImage(memoryIndex),
+        switch (memories.takenBy(slotIndex)) {
+          case IndexAllocator.TAKEN_AFFINE -> SlotKind.AFFINE;
+          case IndexAllocator.TAKEN_WARM -> SlotKind.WARM;
+          default -> SlotKind.COLD;
+        });
   }
 
   /**
@@ -236,7 +242,7 @@ final class PoolingAllocator implements InstanceAllocator {
             memories.inlineResets() + tables.inlineResets(),
             memories.batchedResets() + tables.batchedResets(),
             queue.batches(),
-            memories.exhaustions() + tables.exhaustions());
+            memories.exhaustions() + tables.exhaustions() + limits.coreInstances().exhaustions());
     return limits.metrics(
         m.live(), t.live(), m.unusedWarm(), t.unusedWarm(), m.unusedBytesResident(), t.unusedBytesResident(), counters);
   }

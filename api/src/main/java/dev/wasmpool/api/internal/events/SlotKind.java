@@ -11,7 +11,6 @@ public enum SlotKind {
   /** A slot never used before. */
   COLD,
   /** Taken from the pool by an allocator that does not report which of the three it was. */
-  POOLED,
   /** Reserved for this instance alone (the on-demand strategy). */
   ON_DEMAND,
   /** The module defines no memory. */

@@ -65,6 +65,15 @@ public final class IndexAllocator {
   private static final byte WARM = 2;
   private static final byte PENDING = 3;
 
+  /** How {@link #alloc} found a slot: {@link #takenBy(int)}. */
+  public static final int TAKEN_AFFINE = 1;
+
+  /** A warm slot of another affinity, or of none. */
+  public static final int TAKEN_WARM = 2;
+
+  /** A slot never used before. */
+  public static final int TAKEN_COLD = 3;
+
   private final int capacity;
   private final int maxUnusedWarmSlots;
 
@@ -81,6 +90,9 @@ public final class IndexAllocator {
 
   /** When each warm slot was freed, by {@link #clock}; for idle trimming. Guarded by lock. */
   private final long[] freedAt;
+
+  /** How each used slot was found by {@link #alloc}: a {@code TAKEN_} constant. */
+  private final byte[] takenBy;
 
   /** Whether each warm slot was trimmed since it was freed (nothing resident, no image). */
   private final boolean[] trimmed;
@@ -156,6 +168,7 @@ public final class IndexAllocator {
     this.bytesResident = new long[capacity];
     this.freedAt = new long[capacity];
     this.trimmed = new boolean[capacity];
+    this.takenBy = new byte[capacity];
     this.clock = clock;
     this.warmLinks = new SlotLinks(capacity);
     this.affineLinks = new SlotLinks(capacity);
@@ -182,26 +195,44 @@ public final class IndexAllocator {
     lock.lock();
     try {
       int slot = affinity == null ? SlotLinks.NONE : pickAffine(affinity);
+      byte how = TAKEN_AFFINE;
       if (slot != SlotLinks.NONE) {
         affineTakes++;
       } else if (warm.size < maxUnusedWarmSlots) {
         slot = pickCold();
+        how = TAKEN_COLD;
         if (slot == SlotLinks.NONE) {
           slot = pickWarm();
+          how = TAKEN_WARM;
         }
       } else {
         slot = pickWarm();
+        how = TAKEN_WARM;
         if (slot == SlotLinks.NONE) {
           slot = pickCold();
+          how = TAKEN_COLD;
         }
       }
       if (slot != SlotLinks.NONE) {
         markUsed(slot, affinity);
+        takenBy[slot] = how;
       }
       return slot;
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * How a slot in use was found by {@link #alloc}: by affinity ({@link #TAKEN_AFFINE}), as another
+   * module's warm slot ({@link #TAKEN_WARM}) or cold ({@link #TAKEN_COLD}). Only the slot's owner
+   * may ask, between its alloc and its free (the lock ordered the write before).
+   *
+   * @param slot a slot the caller holds
+   * @return one of the {@code TAKEN_} constants
+   */
+  public int takenBy(int slot) {
+    return takenBy[slot];
   }
 
   /**

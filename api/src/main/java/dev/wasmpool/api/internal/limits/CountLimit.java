@@ -18,6 +18,9 @@ public final class CountLimit {
   /** Units live now; invariant {@code 0 <= live <= limit}. */
   private final AtomicInteger live = new AtomicInteger();
 
+  /** {@link #acquire()}s refused; striped, as threads that fail at once all count. */
+  private final java.util.concurrent.atomic.LongAdder refused = new java.util.concurrent.atomic.LongAdder();
+
   /**
    * A limit.
    *
@@ -67,8 +70,18 @@ public final class CountLimit {
    */
   public void acquire() {
     if (!tryAcquire()) {
+      refused.increment();
       throw exhausted();
     }
+  }
+
+  /**
+   * How often {@link #acquire()} found the limit reached.
+   *
+   * @return the count
+   */
+  public long exhaustions() {
+    return refused.sum();
   }
 
   /** Gives one unit back. */

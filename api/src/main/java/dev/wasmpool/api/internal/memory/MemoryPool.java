@@ -302,6 +302,11 @@ public final class MemoryPool implements AutoCloseable {
           }
 
           @Override
+          public long tenantBytes(int local) {
+            return slot(local).accessibleBytes();
+          }
+
+          @Override
           public long reset(int local) {
             ImageSlot s = slot(local);
             s.resetForReuse(keepResidentBytes);
@@ -361,6 +366,16 @@ public final class MemoryPool implements AutoCloseable {
       }
     }
     return global;
+  }
+
+  /**
+   * How a slot just acquired was found: by affinity, as another module's warm slot, or cold.
+   *
+   * @param slot the global slot index, held by the caller
+   * @return one of {@link IndexAllocator}'s {@code TAKEN_} constants
+   */
+  public int takenBy(int slot) {
+    return stripes[slot % stripes.length].slots().takenBy(slot / stripes.length);
   }
 
   /**

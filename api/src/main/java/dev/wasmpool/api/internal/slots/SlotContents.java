@@ -11,6 +11,15 @@ import dev.wasmpool.spi.DecommitBatch;
 public interface SlotContents {
 
   /**
+   * The bytes a released slot's tenant could have written (what a reset covers), for the reset
+   * event.
+   *
+   * @param slot the slot
+   * @return bytes
+   */
+  long tenantBytes(int slot);
+
+  /**
    * Resets a released slot now: its keep-resident prefix restored by writing, the rest
    * decommitted.
    *

@@ -2,10 +2,13 @@ package dev.wasmpool.api.internal.slots;
 
 import dev.wasmpool.api.PoolExhaustedException;
 import dev.wasmpool.api.internal.decommit.DecommitQueue;
+import dev.wasmpool.api.internal.events.PoolEvents;
+import dev.wasmpool.api.internal.events.ResetMethod;
 import dev.wasmpool.api.internal.index.AffinityKey;
 import dev.wasmpool.api.internal.index.IndexAllocator;
 import dev.wasmpool.spi.DecommitBatch;
 import java.util.concurrent.atomic.LongAdder;
+import jdk.jfr.Event;
 import java.util.function.LongSupplier;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -33,6 +36,9 @@ public final class SlotPool implements DecommitQueue.Owner {
   private final IndexAllocator allocator;
   private final DecommitQueue queue;
   private final SlotContents contents;
+
+  /** {@code "memory"} or {@code "table"}, for the reset events. */
+  private final String eventPool;
 
   /** {@link PoolExhaustedException}s thrown; striped, as threads that fail at once all count. */
   private final LongAdder exhaustions = new LongAdder();
@@ -75,6 +81,7 @@ public final class SlotPool implements DecommitQueue.Owner {
       SlotContents contents,
       LongSupplier clock) {
     this.kind = kind;
+    this.eventPool = kind.startsWith("memory") ? "memory" : "table";
     this.allocator = new IndexAllocator(capacity, maxUnusedWarmSlots, clock);
     this.queue = queue;
     this.contents = contents;
@@ -102,19 +109,34 @@ public final class SlotPool implements DecommitQueue.Owner {
   }
 
   /**
+   * How a slot just acquired was found; see {@link IndexAllocator#takenBy(int)}.
+   *
+   * @param slot a slot the caller holds
+   * @return one of {@link IndexAllocator}'s {@code TAKEN_} constants
+   */
+  public int takenBy(int slot) {
+    return allocator.takenBy(slot);
+  }
+
+  /**
    * Resets a slot its tenant is done with and frees it: at once without batching (or when
    * nothing is left to decommit), otherwise once its batch is decommitted.
    *
    * @param slot a slot from {@link #acquire}
    */
   public void release(int slot) {
+    Event event = PoolEvents.slotResetStarted();
+    long bytes = contents.tenantBytes(slot);
     if (queue.immediate()) {
       inlineResets.increment();
-      allocator.free(slot, contents.reset(slot));
+      long resident = contents.reset(slot);
+      resetEvent(event, slot, bytes, resident);
+      allocator.free(slot, resident);
       return;
     }
     DecommitBatch ranges = new DecommitBatch();
     long resident = contents.reset(slot, ranges);
+    resetEvent(event, slot, bytes, resident);
     if (ranges.isEmpty()) {
       inlineResets.increment();
       allocator.free(slot, resident);
@@ -123,6 +145,12 @@ public final class SlotPool implements DecommitQueue.Owner {
     batchedResets.increment();
     allocator.markPending(slot);
     queue.submit(this, slot, resident, ranges);
+  }
+
+  private void resetEvent(Event event, int slot, long bytes, long resident) {
+    ResetMethod method =
+        resident >= bytes ? ResetMethod.FILL : resident > 0 ? ResetMethod.FILL_AND_DECOMMIT : ResetMethod.DECOMMIT;
+    PoolEvents.slotReset(event, eventPool, slot, method, bytes, resident);
   }
 
   /**

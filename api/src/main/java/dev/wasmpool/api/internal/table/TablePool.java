@@ -185,6 +185,11 @@ public final class TablePool implements AutoCloseable, SlotContents {
   }
 
   @Override
+  public long tenantBytes(int slot) {
+    return usedBytes[slot];
+  }
+
+  @Override
   public long reset(int slot) {
     return resetSlot(slot, null);
   }

@@ -207,6 +207,11 @@ class SlotPoolLinearizabilityTest {
     public void decommitFailed(int slot) {}
 
     @Override
+    public long tenantBytes(int slot) {
+      return 0;
+    }
+
+    @Override
     public void trim(int slot) {}
 
     @Override
