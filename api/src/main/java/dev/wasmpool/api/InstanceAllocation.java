@@ -16,9 +16,14 @@ import java.util.List;
  *
  * <p>Only the owner can close the confined arena. When another thread closes the allocation while
  * the owner is still running, the shared segments die at once, but the owner's local segments stay
- * usable by the owner (and by no other thread) on this tenant's own bytes; the slots are then
- * reset and reused only after the owner next allocates or closes an allocation of the engine (which
- * closes its confined arenas) or has ended. No segment can reach a slot's next tenant either way.
+ * usable by the owner (and by no other thread) on this tenant's own bytes. With the pooling
+ * strategy the slots are freed at once all the same: each slot index gets a fresh address range
+ * for its next tenants, and the old range, which only those local segments reach, is taken back
+ * (reset, kept as a spare range for the next such close) once the owner next allocates or closes
+ * an allocation of the engine or has ended. So the pool never shrinks while an owner lives, and
+ * the address space kept is one slot's per allocation closed this way and not yet taken back. A
+ * pool that cannot reserve a fresh range (or one striped by protection keys) keeps the slots
+ * themselves until then. No segment can reach a slot's next tenant either way.
  * When the engine itself is closed meanwhile, see {@link Engine#close()}: on Linux the owner's
  * local segments are revoked then, and its accesses fail.
  *

@@ -43,8 +43,9 @@ public interface LinearMemory {
    * back to {@link #segment()} when an access throws {@link WrongThreadException}.
    *
    * <p>Once the allocation is closed every access through the segment fails, except that after a
-   * close on another thread the owner's accesses still reach this tenant's own bytes until the
-   * slot is released (see {@link InstanceAllocation}), or until the engine is closed, which on
+   * close on another thread the owner's accesses still reach this tenant's own bytes (in an address
+   * range no next tenant gets, see {@link InstanceAllocation}) until the owner's views are taken
+   * back, or until the engine is closed, which on
    * Linux revokes them (see {@link Engine#close()}). Call it again after {@link #grow(long)}.
    *
    * @return the segment, confined to the calling thread when it made the allocation

@@ -36,6 +36,9 @@ final class Allocation implements InstanceAllocation {
    */
   private final int hash = ThreadLocalRandom.current().nextInt();
 
+  /** Whether its slots were relocated when it was orphaned ({@link EngineImpl#orphaned}). */
+  private volatile boolean relocated;
+
   /**
    * Wraps granted slots; creates the views.
    *
@@ -117,6 +120,20 @@ final class Allocation implements InstanceAllocation {
    *
    * @return {@code true} if the slots may now be released, by the caller
    */
+  /** Records that this orphan's slot indexes were freed under fresh ranges. */
+  void markRelocated() {
+    relocated = true;
+  }
+
+  /**
+   * Whether this orphan's slots were relocated: only its old ranges wait for its owner.
+   *
+   * @return {@code true} once relocated
+   */
+  boolean isRelocated() {
+    return relocated;
+  }
+
   boolean tryRetire() {
     return life.tryRetire();
   }

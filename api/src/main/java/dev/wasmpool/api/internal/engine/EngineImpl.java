@@ -313,11 +313,41 @@ final class EngineImpl implements Engine {
   }
 
   /**
-   * Takes an allocation closed by another thread than its owner: its slots wait until {@link
-   * #retireOrphans()} finds the owner's views dead.
+   * Takes an allocation closed by another thread than its owner, which still runs. Its slot
+   * indexes are freed at once under fresh address ranges ({@link InstanceAllocator#relocate}), so
+   * the pool does not shrink while the owner lives; the old ranges, which the owner's views may
+   * still reach, wait with the orphan until {@link #retireOrphans()} finds those views dead. Where
+   * the allocator cannot relocate, the slots themselves wait.
    */
   void orphaned(Allocation allocation) {
+    if (!discardOrphans && !closed && allocator.relocate(allocation.registeredModule().images(), memoryGrants(allocation), tableGrants(allocation))) {
+      allocation.markRelocated();
+      allocator.limits().coreInstances().release();
+      live.remove(allocation);
+      BackPressure waits = backPressure;
+      if (waits != null) {
+        waits.released();
+      }
+    }
     orphans.add(allocation);
+  }
+
+  private static MemoryGrant[] memoryGrants(Allocation allocation) {
+    AllocatedMemory[] memories = allocation.allocatedMemories();
+    MemoryGrant[] grants = new MemoryGrant[memories.length];
+    for (int i = 0; i < grants.length; i++) {
+      grants[i] = memories[i].grant();
+    }
+    return grants;
+  }
+
+  private static TableGrant[] tableGrants(Allocation allocation) {
+    AllocatedTable[] tables = allocation.allocatedTables();
+    TableGrant[] grants = new TableGrant[tables.length];
+    for (int i = 0; i < grants.length; i++) {
+      grants[i] = tables[i].grant();
+    }
+    return grants;
   }
 
   /**
@@ -332,7 +362,11 @@ final class EngineImpl implements Engine {
         if (orphan.tryRetire()) {
           it.remove();
           try {
-            if (discardOrphans) {
+            if (orphan.isRelocated()) {
+              if (!discardOrphans) {
+                allocator.retireRelocated(memoryGrants(orphan), tableGrants(orphan));
+              }
+            } else if (discardOrphans) {
               discard(orphan);
             } else {
               release(orphan);

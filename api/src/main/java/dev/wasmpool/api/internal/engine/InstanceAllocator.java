@@ -94,6 +94,30 @@ interface InstanceAllocator extends AutoCloseable {
   void discardTable(TableGrant grant);
 
   /**
+   * Frees an orphan's slot indexes at once (an instance closed by another thread than its owner,
+   * which still runs): each memory and table slot is given a fresh address range and freed for
+   * the next tenant, while the orphan keeps its old ranges, which only its owner's dead-to-be views
+   * can reach, until {@link #retireRelocated}. The owner's stale views then see only the orphan's
+   * own bytes; no next tenant ever shares their addresses.
+   *
+   * @param module the orphan's module
+   * @param memories the orphan's memory grants
+   * @param tables the orphan's table grants
+   * @return {@code false}, changing nothing, where the allocator cannot relocate (on-demand
+   *     memories need none; a fresh range could not be reserved; protection-key stripes)
+   */
+  boolean relocate(ModuleImages module, MemoryGrant[] memories, TableGrant[] tables);
+
+  /**
+   * Takes back the old ranges of a relocated orphan once its owner's views are dead: they are
+   * reset and kept as spare ranges for later relocations.
+   *
+   * @param memories the orphan's memory grants (their slots are the old ranges)
+   * @param tables the orphan's table grants (their reservation and offset are the old ranges)
+   */
+  void retireRelocated(MemoryGrant[] memories, TableGrant[] tables);
+
+  /**
    * Removes a closed module's images from the slots that keep them for it.
    *
    * @param module the closed module's images

@@ -148,4 +148,14 @@ final class OnDemandAllocator implements InstanceAllocator {
   public void close() {
     // Every reservation belongs to an allocation, closed before the engine closes this.
   }
+
+  @Override
+  public boolean relocate(ModuleImages module, MemoryGrant[] memories, TableGrant[] tables) {
+    return false; // each memory has its own reservation, freed when its owner's views are dead
+  }
+
+  @Override
+  public void retireRelocated(MemoryGrant[] memories, TableGrant[] tables) {
+    throw new IllegalStateException("on-demand memories are never relocated");
+  }
 }

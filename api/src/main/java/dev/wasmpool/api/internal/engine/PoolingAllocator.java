@@ -218,6 +218,37 @@ final class PoolingAllocator implements InstanceAllocator {
   }
 
   @Override
+  public synchronized boolean relocate(ModuleImages module, MemoryGrant[] memoryGrants, TableGrant[] tableGrants) {
+    // Spares first, for both pools, so that nothing is half done when a reservation fails.
+    if (!memories.ensureSpares(memoryGrants.length) || !tables.ensureSpares(tableGrants.length)) {
+      return false;
+    }
+    for (MemoryGrant grant : memoryGrants) {
+      memories.relocate(grant.slotIndex());
+    }
+    for (TableGrant grant : tableGrants) {
+      tables.relocate(grant.slotIndex());
+    }
+    for (int i = 0; i < memoryGrants.length; i++) {
+      memories.release(memoryGrants[i].slotIndex(), module, i);
+    }
+    for (TableGrant grant : tableGrants) {
+      tables.release(grant.slotIndex(), grant.maximumElements() * TablePool.ELEMENT_BYTES);
+    }
+    return true;
+  }
+
+  @Override
+  public void retireRelocated(MemoryGrant[] memoryGrants, TableGrant[] tableGrants) {
+    for (MemoryGrant grant : memoryGrants) {
+      memories.spare(grant.slot());
+    }
+    for (TableGrant grant : tableGrants) {
+      tables.spare(grant.reservation(), grant.offset());
+    }
+  }
+
+  @Override
   public void purge(ModuleImages module) {
     memories.purge(module);
   }

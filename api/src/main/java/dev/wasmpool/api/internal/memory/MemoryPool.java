@@ -73,6 +73,18 @@ public final class MemoryPool implements AutoCloseable {
   /** Told of every slab reserved (the mapping budget covers it). */
   private final Consumer<Reservation> onSlab;
 
+  /** Whether a new tenant's smaller initial size shrinks a slot's accessible part. */
+  private final boolean shrinkOnReuse;
+
+  /** Free address ranges for relocated slots ({@link #relocate}); guarded by {@code this}. */
+  private final java.util.ArrayDeque<ImageSlot> spares = new java.util.ArrayDeque<>();
+
+  /** Reservations made for spares, closed with the pool; guarded by {@code this}. */
+  private final List<Reservation> spareReservations = new java.util.ArrayList<>();
+
+  /** Every range that was ever a slot or a spare, for {@link #close()}; guarded by {@code this}. */
+  private final List<ImageSlot> retiredRanges = new java.util.ArrayList<>();
+
   /** The slabs reserved so far, by number; guarded by {@code this}. */
   private final @Nullable Reservation[] slabs;
 
@@ -84,9 +96,11 @@ public final class MemoryPool implements AutoCloseable {
       ImageSlot[] slots,
       DecommitQueue queue,
       long maxMemoryBytes,
-      Consumer<Reservation> onSlab) {
+      Consumer<Reservation> onSlab,
+      boolean shrinkOnReuse) {
     this.backend = backend;
     this.onSlab = onSlab;
+    this.shrinkOnReuse = shrinkOnReuse;
     this.layout = layout;
     this.slotsPerSlab = slotsPerSlab;
     this.slotBytes = layout.slotBytes();
@@ -197,7 +211,7 @@ public final class MemoryPool implements AutoCloseable {
       slots[g] = new ImageSlot(null, slab.slotOffset(g % perSlab), slab.slotBytes(), shrink, key);
     }
     MemoryPool created =
-        new MemoryPool(backend, slab, perSlab, stripes, slots, queue, pool.maxMemorySize(), onSlab);
+        new MemoryPool(backend, slab, perSlab, stripes, slots, queue, pool.maxMemorySize(), onSlab, shrink);
     if (total > 0) {
       try {
         created.ensureSlab(0);
@@ -240,6 +254,61 @@ public final class MemoryPool implements AutoCloseable {
     }
     slabs[k] = r;
     onSlab.accept(r);
+  }
+
+  /**
+   * Makes sure {@code n} spare ranges are ready for {@link #relocate}, reserving what is missing
+   * (each its own one-slot slab, with guards).
+   *
+   * @param n how many
+   * @return {@code false} if the backend refused or the pool is striped by protection keys (a
+   *     spare would need the right colour)
+   */
+  public synchronized boolean ensureSpares(int n) {
+    if (n > 0 && stripes.length > 1) {
+      return false;
+    }
+    try {
+      while (spares.size() < n) {
+        SlabLayout one =
+            new SlabLayout(1, layout.slotBytes(), layout.preSlabGuardBytes(), layout.postSlabGuardBytes(), 1);
+        Reservation r = backend.reserve(one.totalSlabBytes());
+        spareReservations.add(r);
+        onSlab.accept(r);
+        spares.add(new ImageSlot(r, one.slotOffset(0), slotBytes, shrinkOnReuse, null));
+      }
+      return true;
+    } catch (BackendException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Gives slot {@code slot} a spare range: its next tenants use the spare, while the range it had
+   * stays with its last tenant, an orphan, until {@link #spare} takes it back. Call {@link
+   * #ensureSpares} first.
+   *
+   * @param slot the global slot index, held by the caller
+   */
+  public synchronized void relocate(int slot) {
+    ImageSlot fresh = spares.poll();
+    if (fresh == null) {
+      throw new IllegalStateException("no spare range: call ensureSpares first");
+    }
+    retiredRanges.add(slots[slot]);
+    slots[slot] = fresh;
+  }
+
+  /**
+   * Takes back a relocated orphan's old range once no view of it lives: its image is removed and
+   * every byte reset, and it waits as a spare for the next relocation.
+   *
+   * @param range the orphan's old slot
+   */
+  public synchronized void spare(ImageSlot range) {
+    range.purgeImage();
+    range.resetForReuse(0);
+    spares.add(range);
   }
 
   /** Whether a slot's slab is reserved; read under the pool's lock, as {@link #ensureSlab} writes. */
@@ -609,6 +678,15 @@ public final class MemoryPool implements AutoCloseable {
         if (r != null) {
           failure = closeQuietly(r, failure);
         }
+      }
+      for (Reservation r : spareReservations) {
+        failure = closeQuietly(r, failure);
+      }
+      for (ImageSlot range : retiredRanges) {
+        range.releaseImages();
+      }
+      for (ImageSlot range : spares) {
+        range.releaseImages();
       }
     }
     for (ImageSlot slot : slots) {

@@ -43,6 +43,17 @@ public final class TablePool implements AutoCloseable, SlotContents {
   private final long[] usedBytes;
   private final long keepResidentBytes;
 
+  /** Where each relocated slot lives now ({@link #relocate}); {@code null} for its own range. */
+  private final @Nullable Reservation[] movedTo;
+
+  private final long[] movedOffset;
+
+  /** Free ranges for relocations; guarded by {@code this}. */
+  private final java.util.ArrayDeque<Range> spares = new java.util.ArrayDeque<>();
+
+  /** Reservations made for spares, closed with the pool; guarded by {@code this}. */
+  private final java.util.List<Reservation> spareReservations = new java.util.ArrayList<>();
+
   // The slot pool keeps `this` as its SlotContents but calls it only once a slot is released,
   // long after construction: the escape is safe, so the initialization checker is told so.
   @SuppressWarnings({"assignment", "argument"})
@@ -62,6 +73,8 @@ public final class TablePool implements AutoCloseable, SlotContents {
     this.needsZero = new boolean[total];
     this.usedBytes = new long[total];
     this.keepResidentBytes = keepResidentBytes;
+    this.movedTo = new Reservation[total];
+    this.movedOffset = new long[total];
     this.slots = new SlotPool("tables", total, 0, queue, this, clock);
   }
 
@@ -113,7 +126,10 @@ public final class TablePool implements AutoCloseable, SlotContents {
 
   private void prepare(int slot) {
     if (!prepared[slot]) {
-      if (shared == null) {
+      Reservation moved = movedTo[slot];
+      if (moved != null) {
+        moved.makeAccessible(movedOffset[slot], slotBytes);
+      } else if (shared == null) {
         Reservation r = own[slot];
         if (r == null) {
           r = backend.reserve(slotBytes);
@@ -138,7 +154,8 @@ public final class TablePool implements AutoCloseable, SlotContents {
    * @return the reservation
    */
   public Reservation reservation(int slot) {
-    Reservation r = shared != null ? shared : own[slot];
+    Reservation moved = movedTo[slot];
+    Reservation r = moved != null ? moved : shared != null ? shared : own[slot];
     if (r == null) {
       throw new IllegalStateException("table slot " + slot + " was never prepared");
     }
@@ -152,7 +169,63 @@ public final class TablePool implements AutoCloseable, SlotContents {
    * @return the offset in bytes
    */
   public long offset(int slot) {
-    return shared != null ? slot * slotBytes : 0;
+    return movedTo[slot] != null ? movedOffset[slot] : shared != null ? slot * slotBytes : 0;
+  }
+
+  /** A table slot's range, once a slot's, now a spare for relocations. */
+  private record Range(Reservation reservation, long offset) {}
+
+  /**
+   * Makes sure {@code n} spare ranges are ready for {@link #relocate}, reserving what is missing.
+   *
+   * @param n how many
+   * @return {@code false} if the backend refused
+   */
+  public synchronized boolean ensureSpares(int n) {
+    try {
+      while (spares.size() < n) {
+        Reservation r = backend.reserve(slotBytes);
+        spareReservations.add(r);
+        spares.add(new Range(r, 0));
+      }
+      return true;
+    } catch (BackendException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Gives slot {@code slot} a spare range for its next tenants; the range it had stays with its
+   * last tenant, an orphan, until {@link #spare} takes it back. Call {@link #ensureSpares} first.
+   *
+   * @param slot the slot index, held by the caller
+   */
+  public synchronized void relocate(int slot) {
+    Range fresh = spares.poll();
+    if (fresh == null) {
+      throw new IllegalStateException("no spare range: call ensureSpares first");
+    }
+    movedTo[slot] = fresh.reservation();
+    movedOffset[slot] = fresh.offset();
+    prepared[slot] = false; // made accessible, and zeroed, at the next acquire
+    needsZero[slot] = true;
+  }
+
+  /**
+   * Takes back a relocated orphan's old range once no view of it lives: zeroed, it waits as a
+   * spare for the next relocation.
+   *
+   * @param reservation the old range's reservation
+   * @param offset its offset
+   */
+  public synchronized void spare(Reservation reservation, long offset) {
+    try {
+      reservation.makeAccessible(offset, slotBytes);
+      reservation.segment().asSlice(offset, slotBytes).fill((byte) 0);
+      spares.add(new Range(reservation, offset));
+    } catch (BackendException e) {
+      // A range that cannot be restored is not reused; its reservation goes with the pool.
+    }
   }
 
   /**
@@ -285,6 +358,11 @@ public final class TablePool implements AutoCloseable, SlotContents {
   /** Releases the reservations. Slots must be free. */
   @Override
   public void close() {
+    synchronized (this) {
+      for (Reservation r : spareReservations) {
+        r.close();
+      }
+    }
     if (shared != null) {
       shared.close();
     }

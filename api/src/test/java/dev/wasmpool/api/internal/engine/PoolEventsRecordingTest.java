@@ -75,9 +75,15 @@ class PoolEventsRecordingTest {
         assertEquals(1, e.getInt("memories"));
         assertEquals(0, e.getInt("tables"));
         assertTrue(e.getInt("memorySlot") >= 0, e.toString());
-        assertEquals("pooled", e.getString("slotKind"));
         assertFalse(e.getDuration().isNegative());
       }
+      assertEquals("cold", instantiations.get(0).getString("slotKind"), "a slot never used before");
+      assertEquals("affine", instantiations.get(1).getString("slotKind"), "the slot it left, by affinity");
+      List<RecordedEvent> resets = named(events, "SlotReset");
+      assertEquals(2, resets.size(), "one reset per close: " + events);
+      assertEquals("memory", resets.get(0).getString("pool"));
+      assertEquals("decommit", resets.get(0).getString("method"));
+      assertEquals(65536, resets.get(0).getLong("bytesReset"));
       assertEquals(instantiations.get(0).getLong("moduleId"), instantiations.get(1).getLong("moduleId"));
       List<RecordedEvent> closes = named(events, "Close");
       assertEquals(2, closes.size(), events.toString());
