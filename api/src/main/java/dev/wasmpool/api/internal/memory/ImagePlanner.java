@@ -88,6 +88,10 @@ public final class ImagePlanner {
     byte[] span = new byte[Math.toIntExact(end - start)];
     for (MemoryInit init : inits) {
       byte[] bytes = init.bytes();
+      if (bytes.length == 0) {
+        // An empty segment writes nothing, and its offset may lie outside the span.
+        continue;
+      }
       // Later segments overwrite earlier ones, as instantiation would.
       System.arraycopy(bytes, 0, span, (int) (init.offset().orElseThrow() - start), bytes.length);
     }
