@@ -190,13 +190,23 @@ final class TenantModule {
    * elements), then overwrites every byte and element with {@code r}'s values.
    */
   void dirty(PooledInstance instance, PoolShape shape, SplittableRandom r, String context) {
+    dirty(instance, shape, r, context, false);
+  }
+
+  /**
+   * As {@link #dirty(PooledInstance, PoolShape, SplittableRandom, String)}; with {@code
+   * growMayFail} (faults injected) a refused memory grow is accepted if the size is unchanged.
+   */
+  void dirty(PooledInstance instance, PoolShape shape, SplittableRandom r, String context, boolean growMayFail) {
     Memory memory = instance.memory();
     int limit = Math.min(maximumPages < 0 ? Integer.MAX_VALUE : maximumPages, shape.maxPages());
     int pages = memory.pages();
     if (limit > pages && r.nextInt(4) != 0) {
       int delta = 1 + r.nextInt(limit - pages);
       int old = memory.grow(delta);
-      if (old != pages) {
+      if (old == -1 && growMayFail && memory.pages() == pages) {
+        delta = 0;
+      } else if (old != pages) {
         throw new AssertionError(context + ": grow(" + delta + ") from " + pages + " pages returned " + old);
       }
       assertBytes(memory, pages * PAGE, new byte[delta * PAGE], context + ": grown memory");
