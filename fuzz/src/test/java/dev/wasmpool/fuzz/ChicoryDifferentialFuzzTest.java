@@ -12,6 +12,7 @@ import dev.wasmpool.api.Engine;
 import dev.wasmpool.chicory.PooledInstance;
 import dev.wasmpool.chicory.PooledWasmModule;
 import dev.wasmpool.fuzz.EdgeProgram.Step;
+import dev.wasmpool.testkit.Backends;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -65,7 +66,7 @@ class ChicoryDifferentialFuzzTest {
   @Test
   void pooledInstancesBehaveAsChicorysByteArrayMemory() {
     FuzzBudget budget = FuzzBudget.of(getClass());
-    List<String> backends = PoolShape.backends();
+    List<String> backends = Backends.onThisOs();
     long[] totals = new long[2];
     for (Long caseSeed = budget.nextCase(); caseSeed != null; caseSeed = budget.nextCase()) {
       String replay = budget.replay(caseSeed);

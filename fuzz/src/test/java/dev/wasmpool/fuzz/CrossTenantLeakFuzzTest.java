@@ -1,12 +1,11 @@
 package dev.wasmpool.fuzz;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wasmpool.api.Engine;
-import dev.wasmpool.api.PoolMetrics;
 import dev.wasmpool.chicory.PooledInstance;
 import dev.wasmpool.chicory.PooledWasmModule;
+import dev.wasmpool.testkit.Backends;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -30,7 +29,7 @@ class CrossTenantLeakFuzzTest {
   @Test
   void everyTenantSeesOnlyItsModulesInitialState() {
     FuzzBudget budget = FuzzBudget.of(getClass());
-    List<String> backends = PoolShape.backends();
+    List<String> backends = Backends.onThisOs();
     long tenants = 0;
     for (Long caseSeed = budget.nextCase(); caseSeed != null; caseSeed = budget.nextCase()) {
       String replay = budget.replay(caseSeed);
@@ -91,10 +90,7 @@ class CrossTenantLeakFuzzTest {
       for (PooledInstance instance : live) {
         instance.close();
       }
-      PoolMetrics metrics = engine.metrics();
-      assertEquals(0, metrics.coreInstances(), where + ": live instances after closing all: " + metrics);
-      assertEquals(0, metrics.memories(), where + ": live memories after closing all: " + metrics);
-      assertEquals(0, metrics.tables(), where + ": live tables after closing all: " + metrics);
+      PoolShape.assertNothingLive(engine, where);
       for (PooledWasmModule m : loaded) {
         m.close();
       }

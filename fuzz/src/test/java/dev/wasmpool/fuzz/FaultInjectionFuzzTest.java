@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wasmpool.api.Engine;
-import dev.wasmpool.api.PoolMetrics;
 import dev.wasmpool.chicory.PooledInstance;
 import dev.wasmpool.chicory.PooledWasmModule;
 import dev.wasmpool.fuzz.Faults.InjectedFault;
 import dev.wasmpool.fuzz.Faults.Op;
+import dev.wasmpool.testkit.Backends;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.IdentityHashMap;
@@ -51,7 +51,7 @@ class FaultInjectionFuzzTest {
   @Test
   void faultsNeverCorruptThePool() {
     FuzzBudget budget = FuzzBudget.of(getClass());
-    List<String> backends = PoolShape.backends();
+    List<String> backends = Backends.onThisOs();
     Map<Op, Integer> injected = new EnumMap<>(Op.class);
     long[] totals = new long[2];
     try {
@@ -143,8 +143,7 @@ class FaultInjectionFuzzTest {
       Engine closing = engine;
       attempt(() -> { closing.close(); return closing; }, where + ", Engine.close under faults", totals);
       FaultyBackendProvider.FAULTS.disarm();
-      assertEquals(0, backend.openReservations.get(), where + ": reservations left open by Engine.close under faults");
-      assertEquals(0, backend.openImages.get(), where + ": images left open by Engine.close under faults");
+      assertReleased(backend, where + ", after Engine.close under faults");
       return;
     }
 
@@ -152,10 +151,7 @@ class FaultInjectionFuzzTest {
     for (PooledInstance instance : live) {
       instance.close();
     }
-    PoolMetrics metrics = engine.metrics();
-    assertEquals(0, metrics.coreInstances(), where + ": live instances after the faults: " + metrics);
-    assertEquals(0, metrics.memories(), where + ": live memories after the faults: " + metrics);
-    assertEquals(0, metrics.tables(), where + ": live tables after the faults: " + metrics);
+    PoolShape.assertNothingLive(engine, where);
 
     // The pool keeps working: every slot opens at once, clean, twice over.
     for (int round = 0; round < 2; round++) {
@@ -177,14 +173,12 @@ class FaultInjectionFuzzTest {
         }
       }
     }
-    metrics = engine.metrics();
-    assertEquals(0, metrics.coreInstances() + metrics.memories() + metrics.tables(), where + ": live after the clean rounds: " + metrics);
+    PoolShape.assertNothingLive(engine, where + ", after the clean rounds");
     for (PooledWasmModule m : loaded) {
       m.close();
     }
     engine.close();
-    assertEquals(0, backend.openReservations.get(), where + ": reservations left open after Engine.close");
-    assertEquals(0, backend.openImages.get(), where + ": images left open after Engine.close");
+    assertReleased(backend, where + ", after Engine.close");
   }
 
   /** Creates the engine; after three failed attempts without faults. */
@@ -198,7 +192,7 @@ class FaultInjectionFuzzTest {
       } catch (RuntimeException e) {
         assertClear(e, where + ", Engine.create");
         totals[1]++;
-        assertReleased(where + ", after a failed Engine.create");
+        assertReleased(FaultyBackendProvider.last, where + ", after a failed Engine.create");
       }
     }
   }
@@ -214,8 +208,8 @@ class FaultInjectionFuzzTest {
     }
   }
 
-  private static void assertReleased(String where) {
-    FaultyBackend backend = FaultyBackendProvider.last;
+  /** Fails unless {@code backend} (if any was created) has no reservation or image open. */
+  private static void assertReleased(FaultyBackend backend, String where) {
     if (backend != null) {
       assertEquals(0, backend.openReservations.get(), where + ": reservations left open");
       assertEquals(0, backend.openImages.get(), where + ": images left open");

@@ -1,12 +1,11 @@
 package dev.wasmpool.fuzz;
 
 import dev.wasmpool.api.AllocationStrategy;
+import dev.wasmpool.api.Engine;
 import dev.wasmpool.api.EngineConfig;
+import dev.wasmpool.api.PoolMetrics;
 import dev.wasmpool.api.PoolingAllocationConfig;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.condition.OS;
 
 /**
  * One random pool configuration: few slots (so that they are reused often), memories of a few
@@ -41,16 +40,6 @@ record PoolShape(
     int maxUnusedWarmSlots) {
 
   static final int PAGE = 65536;
-
-  /** The backends this OS has: {@code linux} on Linux, {@code portable} everywhere. */
-  static List<String> backends() {
-    List<String> names = new ArrayList<>();
-    if (OS.LINUX.isCurrentOs()) {
-      names.add("linux");
-    }
-    names.add("portable");
-    return names;
-  }
 
   static PoolShape random(SplittableRandom r, String backend) {
     int slots = 1 + r.nextInt(4);
@@ -101,5 +90,13 @@ record PoolShape(
 
   EngineConfig engine() {
     return engine(backend);
+  }
+
+  /** Fails unless {@code engine} counts no live instance, memory or table. */
+  static void assertNothingLive(Engine engine, String where) {
+    PoolMetrics metrics = engine.metrics();
+    if (metrics.coreInstances() != 0 || metrics.memories() != 0 || metrics.tables() != 0) {
+      throw new AssertionError(where + ": live after closing every instance: " + metrics);
+    }
   }
 }
