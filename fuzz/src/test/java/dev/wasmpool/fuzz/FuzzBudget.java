@@ -79,7 +79,11 @@ final class FuzzBudget {
    */
   Long nextCase() {
     if (onlyCase != null) {
-      return cases++ == 0 ? onlyCase : null;
+      if (cases > 0) {
+        return null;
+      }
+      cases++;
+      return onlyCase;
     }
     if (cases > 0 && System.nanoTime() - deadlineNanos >= 0) {
       return null;
