@@ -1,6 +1,5 @@
 package dev.wasmpool.fuzz;
 
-import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import dev.wasmpool.testkit.Code;
 import dev.wasmpool.testkit.WasmBuilder;
@@ -88,16 +87,12 @@ final class EdgeProgram {
   };
 
   final WasmModule module;
-  /** The module's binary: Chicory 1.7.5's {@code TableInstance.grow} grows the parsed module's own
-   * {@code TableLimits}, so each reference instance needs a freshly parsed module. */
-  final byte[] wasm;
   final String description;
   final List<Step> steps;
   final int functions;
 
-  private EdgeProgram(byte[] wasm, String description, List<Step> steps, int functions) {
-    this.wasm = wasm;
-    this.module = Parser.parse(wasm);
+  private EdgeProgram(WasmModule module, String description, List<Step> steps, int functions) {
+    this.module = module;
     this.description = description;
     this.steps = steps;
     this.functions = functions;
@@ -215,7 +210,7 @@ final class EdgeProgram {
       steps.add(export(b, stepType, bulk().tableInit(e, 0).i64Const(0), "table.init " + e, Kind.BULK_TABLE, 0, 0));
       steps.add(export(b, stepType, new Code().elemDrop(e).i64Const(0), "elem.drop " + e, Kind.NONE, 0, 0));
     }
-    return new EdgeProgram(b.build(), d.toString(), steps, functions);
+    return new EdgeProgram(b.parse(), d.toString(), steps, functions);
   }
 
   /** {@code a, (i32) v, c} on the stack. */

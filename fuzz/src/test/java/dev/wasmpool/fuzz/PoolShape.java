@@ -44,7 +44,7 @@ record PoolShape(
   static PoolShape random(SplittableRandom r, String backend) {
     int slots = 1 + r.nextInt(4);
     int maxPages = 1 + r.nextInt(6);
-    long[] keep = {0, 4096, 65536, 3 * 4096, (long) maxPages * PAGE, 1L << 40};
+    long[] keep = {0, 4096, 5000, 65536, 3 * 4096, (long) maxPages * PAGE, 1L << 40};
     long[] tableKeep = {0, 4096, 8192, 1L << 30};
     int[] batches = {0, 1, 2, 3, 8};
     return new PoolShape(
@@ -52,7 +52,7 @@ record PoolShape(
         slots,
         maxPages,
         maxPages + (r.nextInt(3) == 0 ? r.nextInt(3) : 0),
-        new long[] {0, PAGE, 2 * PAGE}[r.nextInt(3)],
+        new long[] {0, 4096, PAGE, 2 * PAGE}[r.nextInt(4)],
         r.nextBoolean(),
         r.nextBoolean(),
         keep[r.nextInt(keep.length)],
