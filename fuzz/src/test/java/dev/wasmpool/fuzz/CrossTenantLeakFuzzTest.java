@@ -18,8 +18,10 @@ import org.junit.jupiter.api.Test;
  * closes, unloads and reloads them in random order, never more at once than the pool holds. Every
  * new tenant scans all of its memory and its table, and must see only its module's initial state
  * (zeros and its own data segments; null elements and its own element segments), and pages it
- * grows into must read zero; then it overwrites everything it can reach. After the case every
- * count in the engine's metrics is back to zero.
+ * grows into must read zero; then it overwrites everything it can reach. Handles of closed
+ * instances are kept: each access through one must throw {@link IllegalStateException}, and the
+ * tenant then on the slot must be unchanged. After the case every count in the engine's metrics is
+ * back to zero.
  *
  * <p>Runs {@value FuzzBudget#SECONDS} seconds (30 by default); see {@link FuzzBudget} for the
  * seed properties.
@@ -56,6 +58,7 @@ class CrossTenantLeakFuzzTest {
       }
       List<PooledInstance> live = new ArrayList<>();
       List<Integer> liveModule = new ArrayList<>();
+      List<StaleHandle> stale = new ArrayList<>();
       int steps = 20 + r.nextInt(80);
       for (int step = 0; step < steps; step++) {
         int action = r.nextInt(10);
@@ -67,12 +70,20 @@ class CrossTenantLeakFuzzTest {
           live.add(instance);
           liveModule.add(k);
           m.scan(instance, context);
+          if (!stale.isEmpty()) {
+            stale.get(r.nextInt(stale.size())).probe(r, context);
+            m.scan(instance, context + ", after a stale handle's accesses");
+          }
           m.dirty(instance, shape, r, context);
           tenants++;
         } else if (action < 9 && !live.isEmpty()) {
           int i = r.nextInt(live.size());
-          live.remove(i).close();
-          liveModule.remove(i);
+          PooledInstance closing = live.remove(i);
+          stale.add(StaleHandle.of(closing, modules.get(liveModule.remove(i)).hasTable()));
+          if (stale.size() > 8) {
+            stale.remove(0);
+          }
+          closing.close();
         } else if (action == 9) {
           // Unload a module (its affine slots are purged) and load a new one in its place.
           int k = r.nextInt(modules.size());

@@ -162,7 +162,8 @@ final class TenantModule {
     }
   }
 
-  private boolean hasTable() {
+  /** Whether the module defines a table. */
+  boolean hasTable() {
     return module.tableSection().tableCount() > 0;
   }
 
