@@ -43,7 +43,8 @@ record PoolShape(
 
   static PoolShape random(SplittableRandom r, String backend) {
     int slots = 1 + r.nextInt(4);
-    int maxPages = 1 + r.nextInt(6);
+    // Mostly a few pages, so that many tenants are scanned; now and then up to 64 (4 MiB).
+    int maxPages = r.nextInt(10) == 0 ? 16 + r.nextInt(49) : 1 + r.nextInt(6);
     long[] keep = {0, 4096, 5000, 65536, 3 * 4096, (long) maxPages * PAGE, 1L << 40};
     long[] tableKeep = {0, 4096, 8192, 1L << 30};
     int[] batches = {0, 1, 2, 3, 8};
