@@ -89,13 +89,11 @@ final class EdgeProgram {
   final WasmModule module;
   final String description;
   final List<Step> steps;
-  final int functions;
 
-  private EdgeProgram(WasmModule module, String description, List<Step> steps, int functions) {
+  private EdgeProgram(WasmModule module, String description, List<Step> steps) {
     this.module = module;
     this.description = description;
     this.steps = steps;
-    this.functions = functions;
   }
 
   /** A program whose memory and table fit {@code shape}'s pool (declared maxima included). */
@@ -210,7 +208,7 @@ final class EdgeProgram {
       steps.add(export(b, stepType, bulk().tableInit(e, 0).i64Const(0), "table.init " + e, Kind.BULK_TABLE, 0, 0));
       steps.add(export(b, stepType, new Code().elemDrop(e).i64Const(0), "elem.drop " + e, Kind.NONE, 0, 0));
     }
-    return new EdgeProgram(b.parse(), d.toString(), steps, functions);
+    return new EdgeProgram(b.parse(), d.toString(), steps);
   }
 
   /** {@code a, (i32) v, c} on the stack. */
