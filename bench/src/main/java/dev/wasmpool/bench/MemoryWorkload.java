@@ -1,7 +1,8 @@
 package dev.wasmpool.bench;
 
-import dev.wasmpool.bench.wasm.Code;
-import dev.wasmpool.bench.wasm.ModuleWriter;
+import dev.wasmpool.testkit.Code;
+import dev.wasmpool.testkit.WasmBuilder;
+import java.util.Arrays;
 
 /**
  * A memory-bound WebAssembly module for the execution benchmarks: {@code fill(words, seed)} writes
@@ -22,13 +23,20 @@ public final class MemoryWorkload {
    * @return a WebAssembly binary
    */
   public static byte[] wasm() {
-    return new ModuleWriter()
-        .memory(PAGES, PAGES)
-        .function("fill", 2, 1, fill())
-        .function("checksum", 1, 2, checksum())
-        .function("memcpy", 3, 1, memcpy())
-        .function("sort", 2, 5, sort())
-        .toBytes();
+    WasmBuilder module = new WasmBuilder().memory(PAGES, PAGES).exportMemory("memory", 0);
+    export(module, "fill", 2, fill().locals(1, WasmBuilder.I32));
+    export(module, "checksum", 1, checksum().locals(2, WasmBuilder.I32));
+    export(module, "memcpy", 3, memcpy().locals(1, WasmBuilder.I32));
+    export(module, "sort", 2, sort().locals(5, WasmBuilder.I32));
+    return module.build();
+  }
+
+  /** Adds {@code name} of type {@code (i32 x params) -> i32}. */
+  static void export(WasmBuilder module, String name, int params, Code body) {
+    int[] i32s = new int[params];
+    Arrays.fill(i32s, WasmBuilder.I32);
+    int type = module.type(i32s, new int[] {WasmBuilder.I32});
+    module.exportFunction(name, module.function(type, body));
   }
 
   /** {@code for (i = 0; i < n; i++) { x = x * 1664525 + 1013904223; store32(i * 4, x); } return x;} */
@@ -40,7 +48,7 @@ public final class MemoryWorkload {
     exitIfGreaterOrEqual(c, i, n);
     c.localGet(i).i32Const(2).i32Shl();
     c.localGet(x).i32Const(1664525).i32Mul().i32Const(1013904223).i32Add().localTee(x);
-    c.i32Store();
+    c.i32Store(0);
     increment(c, i, 1);
     return c.br(0).end().end().localGet(x);
   }
@@ -52,7 +60,7 @@ public final class MemoryWorkload {
     int i = 2;
     Code c = new Code().block().loop();
     exitIfGreaterOrEqual(c, i, len);
-    c.localGet(h).i32Const(5).i32Rotl().localGet(i).i32Load8U().i32Xor().localSet(h);
+    c.localGet(h).i32Const(5).i32Rotl().localGet(i).i32Load8U(0).i32Xor().localSet(h);
     increment(c, i, 1);
     return c.br(0).end().end().localGet(h);
   }
@@ -66,8 +74,8 @@ public final class MemoryWorkload {
     Code c = new Code().block().loop();
     exitIfGreaterOrEqual(c, i, len);
     c.localGet(dst).localGet(i).i32Add();
-    c.localGet(src).localGet(i).i32Add().i64Load();
-    c.i64Store();
+    c.localGet(src).localGet(i).i32Add().i64Load(0);
+    c.i64Store(0);
     increment(c, i, 8);
     return c.br(0).end().end().localGet(len);
   }
@@ -88,16 +96,16 @@ public final class MemoryWorkload {
     c.localGet(gap).localSet(i);
     c.block().loop(); // i loop
     exitIfGreaterOrEqual(c, i, n);
-    element(c, base, i).i32Load().localSet(tmp);
+    element(c, base, i).i32Load(0).localSet(tmp);
     c.localGet(i).localSet(j);
     c.block().loop(); // j loop: shift larger elements up by gap
     c.localGet(j).localGet(gap).i32LtS().brIf(1);
-    c.localGet(base).localGet(j).localGet(gap).i32Sub().i32Const(2).i32Shl().i32Add().i32Load();
+    c.localGet(base).localGet(j).localGet(gap).i32Sub().i32Const(2).i32Shl().i32Add().i32Load(0);
     c.localTee(prev).localGet(tmp).i32GtS().i32Eqz().brIf(1);
-    element(c, base, j).localGet(prev).i32Store();
+    element(c, base, j).localGet(prev).i32Store(0);
     c.localGet(j).localGet(gap).i32Sub().localSet(j);
     c.br(0).end().end();
-    element(c, base, j).localGet(tmp).i32Store();
+    element(c, base, j).localGet(tmp).i32Store(0);
     increment(c, i, 1);
     c.br(0).end().end();
     c.localGet(gap).i32Const(1).i32ShrU().localSet(gap);

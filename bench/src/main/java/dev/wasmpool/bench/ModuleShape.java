@@ -1,7 +1,7 @@
 package dev.wasmpool.bench;
 
-import dev.wasmpool.bench.wasm.Code;
-import dev.wasmpool.bench.wasm.ModuleWriter;
+import dev.wasmpool.testkit.Code;
+import dev.wasmpool.testkit.WasmBuilder;
 
 /**
  * The three module shapes of the instantiation benchmarks (DESIGN.md): each declares a memory of
@@ -61,11 +61,9 @@ public enum ModuleShape {
    * @return a WebAssembly binary
    */
   public byte[] withInitialPages(int pages) {
-    return new ModuleWriter()
-        .memory(pages, MAXIMUM_PAGES)
-        .function("touch", 1, 1, touchBody())
-        .data(0, patternBytes(dataBytes))
-        .toBytes();
+    WasmBuilder module = new WasmBuilder().memory(pages, MAXIMUM_PAGES).exportMemory("memory", 0);
+    MemoryWorkload.export(module, "touch", 1, touchBody().locals(1, WasmBuilder.I32));
+    return module.activeData(0, patternBytes(dataBytes)).build();
   }
 
   /** {@code for (i = 0; i < n; i++) store32(i * 65536, i); return n;} */
@@ -83,7 +81,7 @@ public enum ModuleShape {
         .i32Const(16)
         .i32Shl()
         .localGet(i)
-        .i32Store()
+        .i32Store(0)
         .localGet(i)
         .i32Const(1)
         .i32Add()

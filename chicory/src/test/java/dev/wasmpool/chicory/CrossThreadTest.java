@@ -8,6 +8,8 @@ import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.runtime.TableInstance;
 import com.dylibso.chicory.wasm.WasmModule;
 import dev.wasmpool.api.Engine;
+import dev.wasmpool.testkit.Code;
+import dev.wasmpool.testkit.WasmBuilder;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -39,11 +41,11 @@ class CrossThreadTest {
     int unary = b.type(I32, I32);
     int nullary = b.type(NONE, I32);
     int store = b.type(I32_I32, NONE);
-    b.exportFunction("store", b.function(store, new WasmBuilder.Code().localGet(0).localGet(1).i32Store(0)));
-    b.exportFunction("load", b.function(unary, new WasmBuilder.Code().localGet(0).i32Load(0)));
-    int one = b.function(nullary, new WasmBuilder.Code().i32Const(1));
-    int two = b.function(nullary, new WasmBuilder.Code().i32Const(2));
-    b.exportFunction("pick", b.function(unary, new WasmBuilder.Code().localGet(0).callIndirect(nullary, 0)));
+    b.exportFunction("store", b.function(store, new Code().localGet(0).localGet(1).i32Store(0)));
+    b.exportFunction("load", b.function(unary, new Code().localGet(0).i32Load(0)));
+    int one = b.function(nullary, new Code().i32Const(1));
+    int two = b.function(nullary, new Code().i32Const(2));
+    b.exportFunction("pick", b.function(unary, new Code().localGet(0).callIndirect(nullary, 0)));
     b.activeElements(0, one, two);
     return b.parse();
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.dylibso.chicory.wasm.Parser;
 import dev.wasmpool.api.Engine;
+import dev.wasmpool.testkit.WasmBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -18,6 +18,8 @@ import com.dylibso.chicory.wasm.InvalidException;
 import com.dylibso.chicory.wasm.UninstantiableException;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.wasmpool.testkit.Code;
+import dev.wasmpool.testkit.WasmBuilder;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
@@ -497,7 +499,7 @@ class PooledMemoryTest {
   void initialize_withAnOffsetFromAnImportedGlobal_writesEvenWithAnImage() {
     WasmBuilder b = new WasmBuilder();
     b.importGlobal("env", "base", WasmBuilder.I32, false);
-    WasmModule module = b.memory(1, 1).activeData(0, new WasmBuilder.Code().globalGet(0), HELLO).parse();
+    WasmModule module = b.memory(1, 1).activeData(0, new Code().globalGet(0), HELLO).parse();
     DataSegmentCache data = DataSegmentCache.of(module);
     assertEquals(DataSegmentCache.NOT_CONSTANT, data.constantOffset(0));
     byte[] image = "XXXXXXXXXXXXXXXXXXXXXX".getBytes(StandardCharsets.US_ASCII);

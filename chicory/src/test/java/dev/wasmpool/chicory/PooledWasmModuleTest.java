@@ -31,6 +31,8 @@ import com.dylibso.chicory.wasm.types.Value;
 import dev.wasmpool.api.Engine;
 import dev.wasmpool.api.ModuleValidationException;
 import dev.wasmpool.api.PoolExhaustedException;
+import dev.wasmpool.testkit.Code;
+import dev.wasmpool.testkit.WasmBuilder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -72,12 +74,12 @@ class PooledWasmModuleTest {
     WasmBuilder b = new WasmBuilder().memory(1, -1).exportMemory("memory", 0);
     b.activeData(0, new byte[] {1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0});
     int binary = b.type(I32_I32, I32);
-    b.exportFunction("add", b.function(binary, new WasmBuilder.Code().localGet(0).localGet(1).op(0x6a)));
+    b.exportFunction("add", b.function(binary, new Code().localGet(0).localGet(1).op(0x6a)));
     int store = b.type(I32_I32, NONE);
-    b.exportFunction("store", b.function(store, new WasmBuilder.Code().localGet(0).localGet(1).i32Store(0)));
+    b.exportFunction("store", b.function(store, new Code().localGet(0).localGet(1).i32Store(0)));
     // sum(n): local 1 = acc, local 2 = i; loop { if i == n break; acc += load(i*4); i++ }
-    WasmBuilder.Code sum =
-        new WasmBuilder.Code()
+    Code sum =
+        new Code()
             .local(WasmBuilder.I32)
             .local(WasmBuilder.I32)
             .op(0x02, 0x40) // block
@@ -128,7 +130,7 @@ class PooledWasmModuleTest {
     int run =
         b.function(
             b.type(NONE, NONE),
-            new WasmBuilder.Code().globalGet(0).i32Const(0).i32Load(0).op(0x6a).call(log));
+            new Code().globalGet(0).i32Const(0).i32Load(0).op(0x6a).call(log));
     WasmModule module = b.exportFunction("run", run).parse();
     Memory shared = new ByteArrayMemory(new MemoryLimits(1, 1));
     shared.writeI32(0, 40);
@@ -159,7 +161,7 @@ class PooledWasmModuleTest {
     WasmModule exporter = new WasmBuilder().memory(1, -1).exportMemory("m", 0).activeData(8, ascii("shared")).parse();
     WasmBuilder ib = new WasmBuilder();
     ib.importMemory("a", "m", 1, -1);
-    int read = ib.function(ib.type(I32, I32), new WasmBuilder.Code().localGet(0).i32Load8U(0));
+    int read = ib.function(ib.type(I32, I32), new Code().localGet(0).i32Load8U(0));
     WasmModule importer = ib.exportFunction("read", read).activeData(0, ascii("Z")).parse();
     try (Engine engine = Pools.engine(backend, p -> p.totalMemories(2));
         PooledWasmModule a = PooledWasmModule.load(engine, exporter);
@@ -193,7 +195,7 @@ class PooledWasmModuleTest {
     int start =
         b.function(
             b.type(NONE, NONE),
-            new WasmBuilder.Code().i32Const(1).i32Const(16).i32Const(1).i32Const(24).call(fdWrite).drop());
+            new Code().i32Const(1).i32Const(16).i32Const(1).i32Const(24).call(fdWrite).drop());
     WasmModule module = b.exportFunction("_start", start).parse();
     try (Engine engine = Pools.engine(backend);
         PooledWasmModule pooled = PooledWasmModule.load(engine, module)) {
@@ -222,7 +224,7 @@ class PooledWasmModuleTest {
     WasmBuilder b = new WasmBuilder().table(1, 8).exportTable("t", 0);
     int grow =
         b.function(
-            b.type(I32, I32), new WasmBuilder.Code().refNull(WasmBuilder.FUNCREF).localGet(0).tableGrow(0));
+            b.type(I32, I32), new Code().refNull(WasmBuilder.FUNCREF).localGet(0).tableGrow(0));
     WasmModule module = b.exportFunction("grow", grow).parse();
     try (Engine engine = Pools.engine(backend, p -> p.totalTables(2).totalCoreInstances(2));
         PooledWasmModule pooled = PooledWasmModule.load(engine, module)) {
@@ -248,12 +250,12 @@ class PooledWasmModuleTest {
   void tables_callIndirectAcrossInstances(String backend) {
     // Module A exports a table filled with its function "answer" (returns 42).
     WasmBuilder a = new WasmBuilder().table(2, -1).exportTable("t", 0);
-    int answer = a.function(a.type(NONE, I32), new WasmBuilder.Code().i32Const(42));
+    int answer = a.function(a.type(NONE, I32), new Code().i32Const(42));
     a.activeElements(0, answer);
     // Module B has its own table; call(i) does call_indirect through it; B copies A's element in.
     WasmBuilder b = new WasmBuilder().table(2, -1).exportTable("t", 0);
     int type = b.type(NONE, I32);
-    int call = b.function(b.type(I32, I32), new WasmBuilder.Code().localGet(0).callIndirect(type, 0));
+    int call = b.function(b.type(I32, I32), new Code().localGet(0).callIndirect(type, 0));
     b.exportFunction("call", call);
     try (Engine engine = Pools.engine(backend, p -> p.totalTables(2).totalMemories(2));
         PooledWasmModule pa = PooledWasmModule.load(engine, a.parse());
@@ -461,7 +463,7 @@ class PooledWasmModuleTest {
   @Test
   void readmeExample_loadsInstantiatesCallsAndCloses() {
     WasmBuilder b = new WasmBuilder();
-    b.exportFunction("add", b.function(b.type(I32_I32, I32), new WasmBuilder.Code().localGet(0).localGet(1).op(0x6a)));
+    b.exportFunction("add", b.function(b.type(I32_I32, I32), new Code().localGet(0).localGet(1).op(0x6a)));
     byte[] wasm = b.build();
     long[] sum;
     // README start

@@ -19,6 +19,8 @@ import com.dylibso.chicory.wasm.types.Value;
 import dev.wasmpool.api.Engine;
 import dev.wasmpool.api.ModuleValidationException;
 import dev.wasmpool.api.PoolExhaustedException;
+import dev.wasmpool.testkit.Code;
+import dev.wasmpool.testkit.WasmBuilder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,11 +50,11 @@ class PoolingAllocatorTest {
   private static WasmBuilder memoryModule(int min, int max) {
     WasmBuilder b = new WasmBuilder().memory(min, max).exportMemory("m", 0);
     int unary = b.type(I32, I32);
-    b.exportFunction("grow", b.function(unary, new WasmBuilder.Code().localGet(0).memoryGrow()));
-    b.exportFunction("load", b.function(unary, new WasmBuilder.Code().localGet(0).i32Load(0)));
-    b.exportFunction("load8", b.function(unary, new WasmBuilder.Code().localGet(0).i32Load8U(0)));
+    b.exportFunction("grow", b.function(unary, new Code().localGet(0).memoryGrow()));
+    b.exportFunction("load", b.function(unary, new Code().localGet(0).i32Load(0)));
+    b.exportFunction("load8", b.function(unary, new Code().localGet(0).i32Load8U(0)));
     int store = b.type(I32_I32, NONE);
-    b.exportFunction("store", b.function(store, new WasmBuilder.Code().localGet(0).localGet(1).i32Store(0)));
+    b.exportFunction("store", b.function(store, new Code().localGet(0).localGet(1).i32Store(0)));
     return b;
   }
 
@@ -193,7 +195,7 @@ class PoolingAllocatorTest {
       int t = b.type(NONE, I32);
       b.exportFunction(
           "f",
-          b.function(t, new WasmBuilder.Code().refNull(WasmBuilder.FUNCREF).i32Const(1).tableGrow(0)));
+          b.function(t, new Code().refNull(WasmBuilder.FUNCREF).i32Const(1).tableGrow(0)));
       try (PooledWasmModule pooled = PooledWasmModule.load(engine, b.parse())) {
         try (PooledInstance instance = pooled.instantiate()) {
           ExportFunction f = instance.export("f");
@@ -224,7 +226,7 @@ class PoolingAllocatorTest {
     for (int arity = 0; arity < 5; arity++) {
       int[] params = new int[arity];
       java.util.Arrays.fill(params, WasmBuilder.I32);
-      functions[arity] = b.function(b.type(params, NONE), new WasmBuilder.Code());
+      functions[arity] = b.function(b.type(params, NONE), new Code());
     }
     b.activeElements(1, functions[1], functions[2], functions[3], functions[4]);
     b.activeElements(0, functions[0]);
@@ -245,7 +247,7 @@ class PoolingAllocatorTest {
   @MethodSource("backends")
   void table_zeroed(String backend) {
     WasmBuilder b = new WasmBuilder().table(10, -1).exportTable("t", 0);
-    int f = b.function(b.type(NONE, NONE), new WasmBuilder.Code());
+    int f = b.function(b.type(NONE, NONE), new Code());
     try (Engine engine = Pools.engine(backend);
         PooledWasmModule pooled = PooledWasmModule.load(engine, b.parse())) {
       for (int round = 0; round < 10; round++) {
@@ -290,7 +292,7 @@ class PoolingAllocatorTest {
     b.passiveData(ascii("passive"));
     int init = b.type(I32, NONE);
     b.exportFunction(
-        "init", b.function(init, new WasmBuilder.Code().localGet(0).i32Const(0).i32Const(7).memoryInit(1)));
+        "init", b.function(init, new Code().localGet(0).i32Const(0).i32Const(7).memoryInit(1)));
     try (Engine engine = Pools.engine(backend)) {
       PooledWasmModule pooled = PooledWasmModule.load(engine, b.parse());
       try (PooledInstance instance = pooled.instantiate()) {
@@ -311,7 +313,7 @@ class PoolingAllocatorTest {
     WasmBuilder nb = new WasmBuilder();
     nb.importGlobal("env", "offset", WasmBuilder.I32, false);
     WasmModule nonImage =
-        nb.memory(1, -1).activeData(0, new WasmBuilder.Code().globalGet(0), ascii("dynamic")).parse();
+        nb.memory(1, -1).activeData(0, new Code().globalGet(0), ascii("dynamic")).parse();
     ImportValues imports =
         ImportValues.builder()
             .addGlobal(new ImportGlobal("env", "offset", new GlobalInstance(Value.i32(3))))
@@ -383,16 +385,16 @@ class PoolingAllocatorTest {
   void zero_memory_pages_disallows_oob(String backend) {
     WasmBuilder b = new WasmBuilder().memory(0, -1);
     int unary = b.type(I32, NONE);
-    b.exportFunction("load8", b.function(unary, new WasmBuilder.Code().localGet(0).i32Load8U(0).drop()));
-    b.exportFunction("load16", b.function(unary, new WasmBuilder.Code().localGet(0).i32Load16U(0).drop()));
-    b.exportFunction("load32", b.function(unary, new WasmBuilder.Code().localGet(0).i32Load(0).drop()));
-    b.exportFunction("load64", b.function(unary, new WasmBuilder.Code().localGet(0).i64Load(0).drop()));
+    b.exportFunction("load8", b.function(unary, new Code().localGet(0).i32Load8U(0).drop()));
+    b.exportFunction("load16", b.function(unary, new Code().localGet(0).i32Load16U(0).drop()));
+    b.exportFunction("load32", b.function(unary, new Code().localGet(0).i32Load(0).drop()));
+    b.exportFunction("load64", b.function(unary, new Code().localGet(0).i64Load(0).drop()));
     b.exportFunction(
-        "store8", b.function(unary, new WasmBuilder.Code().localGet(0).i32Const(1).i32Store8(0)));
+        "store8", b.function(unary, new Code().localGet(0).i32Const(1).i32Store8(0)));
     b.exportFunction(
-        "store32", b.function(unary, new WasmBuilder.Code().localGet(0).i32Const(1).i32Store(0)));
+        "store32", b.function(unary, new Code().localGet(0).i32Const(1).i32Store(0)));
     b.exportFunction(
-        "store64", b.function(unary, new WasmBuilder.Code().localGet(0).i64Const(1).i64Store(0)));
+        "store64", b.function(unary, new Code().localGet(0).i64Const(1).i64Store(0)));
     try (Engine engine = Pools.engine(backend);
         PooledWasmModule pooled = PooledWasmModule.load(engine, b.parse());
         PooledInstance instance = pooled.instantiate()) {
@@ -516,7 +518,7 @@ class PoolingAllocatorTest {
     byte[] aa = new byte[1024];
     java.util.Arrays.fill(aa, (byte) 0xaa);
     WasmBuilder failing = new WasmBuilder().memory(1, -1).activeData(0, aa);
-    failing.start(failing.function(failing.type(NONE, NONE), new WasmBuilder.Code().unreachable()));
+    failing.start(failing.function(failing.type(NONE, NONE), new Code().unreachable()));
     try (Engine engine = Pools.engine(backend);
         PooledWasmModule bad = PooledWasmModule.load(engine, failing.parse());
         PooledWasmModule plain = PooledWasmModule.load(engine, memoryModule(1, -1).parse())) {

@@ -4,10 +4,9 @@ import dev.wasmpool.api.AllocationStrategy;
 import dev.wasmpool.api.Engine;
 import dev.wasmpool.api.EngineConfig;
 import dev.wasmpool.api.PoolingAllocationConfig;
-import java.util.ArrayList;
+import dev.wasmpool.testkit.Backends;
 import java.util.List;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.condition.OS;
 
 /** Engines for the binding's tests, on each backend this OS has. */
 final class Pools {
@@ -18,12 +17,7 @@ final class Pools {
 
   /** The backends to run on: {@code "linux"} on Linux, {@code "portable"} everywhere. */
   static List<String> backends() {
-    List<String> names = new ArrayList<>();
-    if (OS.LINUX.isCurrentOs()) {
-      names.add("linux");
-    }
-    names.add("portable");
-    return names;
+    return Backends.onThisOs();
   }
 
   /**

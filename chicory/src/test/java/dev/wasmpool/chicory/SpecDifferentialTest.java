@@ -17,6 +17,7 @@ import dev.wasmpool.api.AllocationStrategy;
 import dev.wasmpool.api.Engine;
 import dev.wasmpool.api.EngineConfig;
 import dev.wasmpool.api.PoolingAllocationConfig;
+import dev.wasmpool.testkit.WasmBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

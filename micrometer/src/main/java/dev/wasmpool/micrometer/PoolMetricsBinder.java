@@ -166,7 +166,11 @@ public final class PoolMetricsBinder implements MeterBinder {
           // An int or long component: boxed, never null.
           Object holder = engine.metrics();
           if (group != null) {
-            holder = group.invoke(holder);
+            Object inner = group.invoke(holder);
+            if (inner == null) {
+              return Double.NaN;
+            }
+            holder = inner;
           }
           Object value = accessor.invoke(holder);
           return value instanceof Number number ? number.doubleValue() : Double.NaN;

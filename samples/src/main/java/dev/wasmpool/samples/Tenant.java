@@ -1,5 +1,7 @@
 package dev.wasmpool.samples;
 
+import dev.wasmpool.testkit.Code;
+import dev.wasmpool.testkit.WasmBuilder;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.SplittableRandom;
@@ -90,40 +92,25 @@ record Tenant(String name, int pages, byte[] data, byte[] wasm) {
   private static byte[] assemble(int pages, byte[] data) {
     int counter = pages * PAGE - 4;
     int response = pages * PAGE - 8;
+    int seed = 0;
+    int acc = 1;
+    int i = 2;
+    int n = 3;
+    Code handle = new Code().locals(3, WasmBuilder.I32);
+    handle.i32Const(counter).i32Load(0).localSet(n);
+    handle.i32Const(counter).localGet(n).i32Const(1).i32Add().i32Store(0);
+    handle.localGet(seed).localGet(n).i32Const(1000003).i32Mul().i32Add().localSet(acc);
+    handle.block().loop();
+    handle.localGet(i).i32Const(data.length).i32GeU().brIf(1);
+    handle.localGet(acc).i32Const(31).i32Mul().localGet(i).i32Load(0).i32Add().localSet(acc);
+    handle.localGet(i).i32Const(stride(data.length)).i32Add().localSet(i);
+    handle.br(0).end().end();
+    handle.i32Const(response).localGet(acc).i32Store(0);
+    handle.localGet(acc);
 
-    WasmBytes types = new WasmBytes().u32(1).raw(0x60, 1, 0x7f, 1, 0x7f); // (i32) -> i32
-    WasmBytes functions = new WasmBytes().u32(1).u32(0);
-    WasmBytes memories = new WasmBytes().u32(1).raw(0x01).u32(pages).u32(2L * pages);
-    WasmBytes exports =
-        new WasmBytes().u32(2).name("handle").raw(0x00).u32(0).name("memory").raw(0x02).u32(0);
-
-    WasmBytes body = new WasmBytes().u32(1).u32(3).raw(0x7f); // locals: 3 x i32 ($acc $i $n)
-    body.raw(0x41).s32(counter).raw(0x28).u32(2).u32(0).raw(0x21).u32(3); // $n = load(COUNTER)
-    body.raw(0x41).s32(counter).raw(0x20).u32(3).raw(0x41).s32(1).raw(0x6a); // COUNTER, $n + 1
-    body.raw(0x36).u32(2).u32(0); // store
-    body.raw(0x20).u32(0).raw(0x20).u32(3).raw(0x41).s32(1000003).raw(0x6c, 0x6a); // seed + n*K
-    body.raw(0x21).u32(1); // $acc =
-    body.raw(0x02, 0x40, 0x03, 0x40); // block loop
-    body.raw(0x20).u32(2).raw(0x41).s32(data.length).raw(0x4f).raw(0x0d).u32(1); // br_if i >= DATA
-    body.raw(0x20).u32(1).raw(0x41).s32(31).raw(0x6c); // acc * 31
-    body.raw(0x20).u32(2).raw(0x28).u32(2).u32(0).raw(0x6a).raw(0x21).u32(1); // + load(i)
-    body.raw(0x20).u32(2).raw(0x41).s32(stride(data.length)).raw(0x6a).raw(0x21).u32(2); // i +=
-    body.raw(0x0c).u32(0).raw(0x0b, 0x0b); // br 0, end loop, end block
-    body.raw(0x41).s32(response).raw(0x20).u32(1).raw(0x36).u32(2).u32(0); // store RESPONSE
-    body.raw(0x20).u32(1).raw(0x0b); // acc, end
-    WasmBytes code = new WasmBytes().u32(1).bytes(body.toByteArray());
-
-    WasmBytes segments =
-        new WasmBytes().u32(1).raw(0x00).raw(0x41).s32(0).raw(0x0b).bytes(data); // active, memory 0
-
-    return new WasmBytes()
-        .raw(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00)
-        .section(1, types)
-        .section(3, functions)
-        .section(5, memories)
-        .section(7, exports)
-        .section(10, code)
-        .section(11, segments)
-        .toByteArray();
+    WasmBuilder module = new WasmBuilder().memory(pages, 2 * pages).exportMemory("memory", 0);
+    int type = module.type(new int[] {WasmBuilder.I32}, new int[] {WasmBuilder.I32});
+    module.exportFunction("handle", module.function(type, handle));
+    return module.activeData(0, data).build();
   }
 }

@@ -1,5 +1,6 @@
 package dev.wasmpool.bench.report;
 
+import dev.wasmpool.testkit.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -103,8 +104,8 @@ public record Measurement(
   }
 
   private static double number(@Nullable Object value, double fallback) {
-    if (value instanceof Double d) {
-      return d;
+    if (value instanceof Number n) {
+      return n.doubleValue();
     }
     if (value instanceof String s) {
       try {
@@ -117,6 +118,6 @@ public record Measurement(
   }
 
   private static int number(@Nullable Object value, int fallback) {
-    return value instanceof Double d ? d.intValue() : fallback;
+    return value instanceof Number n ? n.intValue() : fallback;
   }
 }

@@ -1,4 +1,4 @@
-package dev.wasmpool.bench.report;
+package dev.wasmpool.testkit;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -7,10 +7,12 @@ import java.util.Map;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * A minimal JSON reader for JMH's result file: objects become {@link Map}s (insertion order),
- * arrays {@link List}s, numbers {@link Double}s, and {@code null} becomes {@code null}.
+ * A minimal JSON reader (enough for JMH result files and wast2json output): objects become {@link
+ * Map}s in document order, arrays {@link List}s, strings {@link String}s, integers {@link Long}s,
+ * other numbers {@link Double}s, and {@code true}, {@code false} and {@code null} their Java
+ * counterparts.
  */
-final class Json {
+public final class Json {
   private final String text;
   private int pos;
 
@@ -25,10 +27,10 @@ final class Json {
    * @return its value
    * @throws IllegalArgumentException with the offset if the text is not JSON
    */
-  static @Nullable Object parse(String text) {
+  public static @Nullable Object parse(String text) {
     Json json = new Json(text);
     Object value = json.value();
-    json.skipSpace();
+    json.skipWhitespace();
     if (json.pos != text.length()) {
       throw json.error("trailing characters");
     }
@@ -36,70 +38,61 @@ final class Json {
   }
 
   private @Nullable Object value() {
-    skipSpace();
+    skipWhitespace();
     if (pos >= text.length()) {
       throw error("unexpected end");
     }
-    char c = text.charAt(pos);
-    switch (c) {
-      case '{':
-        return object();
-      case '[':
-        return array();
-      case '"':
-        return string();
-      case 't':
-        return literal("true", Boolean.TRUE);
-      case 'f':
-        return literal("false", Boolean.FALSE);
-      case 'n':
-        literal("null", Boolean.FALSE);
-        return null;
-      default:
-        return number();
-    }
+    return switch (text.charAt(pos)) {
+      case '{' -> object();
+      case '[' -> array();
+      case '"' -> string();
+      case 't' -> literal("true", Boolean.TRUE);
+      case 'f' -> literal("false", Boolean.FALSE);
+      case 'n' -> literal("null", null);
+      default -> number();
+    };
   }
 
   private Map<String, @Nullable Object> object() {
-    Map<String, @Nullable Object> map = new LinkedHashMap<>();
+    Map<String, @Nullable Object> result = new LinkedHashMap<>();
     pos++;
-    skipSpace();
+    skipWhitespace();
     if (peek() == '}') {
       pos++;
-      return map;
+      return result;
     }
     while (true) {
-      skipSpace();
+      skipWhitespace();
       String key = string();
-      skipSpace();
+      skipWhitespace();
       expect(':');
-      map.put(key, value());
-      skipSpace();
+      result.put(key, value());
+      skipWhitespace();
       if (peek() == ',') {
         pos++;
       } else {
         expect('}');
-        return map;
+        return result;
       }
     }
   }
 
   private List<@Nullable Object> array() {
-    List<@Nullable Object> list = new ArrayList<>();
+    List<@Nullable Object> result = new ArrayList<>();
     pos++;
-    skipSpace();
+    skipWhitespace();
     if (peek() == ']') {
       pos++;
-      return list;
+      return result;
     }
     while (true) {
-      list.add(value());
-      skipSpace();
+      result.add(value());
+      skipWhitespace();
       if (peek() == ',') {
         pos++;
       } else {
         expect(']');
-        return list;
+        return result;
       }
     }
   }
@@ -119,35 +112,53 @@ final class Json {
         sb.append(c);
         continue;
       }
+      if (pos >= text.length()) {
+        throw error("unterminated string");
+      }
       char e = text.charAt(pos++);
       switch (e) {
-        case 'n' -> sb.append('\n');
-        case 't' -> sb.append('\t');
-        case 'r' -> sb.append('\r');
+        case '"', '\\', '/' -> sb.append(e);
         case 'b' -> sb.append('\b');
         case 'f' -> sb.append('\f');
+        case 'n' -> sb.append('\n');
+        case 'r' -> sb.append('\r');
+        case 't' -> sb.append('\t');
         case 'u' -> {
+          if (pos + 4 > text.length()) {
+            throw error("short \\u escape");
+          }
           sb.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
           pos += 4;
         }
-        default -> sb.append(e);
+        default -> throw error("bad escape \\" + e);
       }
     }
   }
 
-  private Double number() {
+  private Number number() {
     int start = pos;
     while (pos < text.length() && "+-0123456789.eE".indexOf(text.charAt(pos)) >= 0) {
       pos++;
     }
-    if (start == pos) {
-      throw error("unexpected character '" + text.charAt(pos) + "'");
-    }
     String token = text.substring(start, pos);
-    return token.equals("NaN") ? Double.NaN : Double.valueOf(token);
+    if (token.isEmpty()) {
+      throw error("unexpected character '" + peek() + "'");
+    }
+    try {
+      if (token.indexOf('.') < 0 && token.indexOf('e') < 0 && token.indexOf('E') < 0) {
+        try {
+          return Long.valueOf(token);
+        } catch (NumberFormatException tooLarge) {
+          return Double.valueOf(token);
+        }
+      }
+      return Double.valueOf(token);
+    } catch (NumberFormatException e) {
+      throw error("bad number '" + token + "'");
+    }
   }
 
-  private Object literal(String word, Object value) {
+  private @Nullable Object literal(String word, @Nullable Object value) {
     if (!text.startsWith(word, pos)) {
       throw error("expected " + word);
     }
@@ -166,7 +177,7 @@ final class Json {
     pos++;
   }
 
-  private void skipSpace() {
+  private void skipWhitespace() {
     while (pos < text.length() && Character.isWhitespace(text.charAt(pos))) {
       pos++;
     }
