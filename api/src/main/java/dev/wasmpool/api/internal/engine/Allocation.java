@@ -1,5 +1,6 @@
 package dev.wasmpool.api.internal.engine;
 
+import dev.wasmpool.api.GuestRights;
 import dev.wasmpool.api.InstanceAllocation;
 import dev.wasmpool.api.LinearMemory;
 import dev.wasmpool.api.PooledModule;
@@ -28,6 +29,7 @@ final class Allocation implements InstanceAllocation {
   private final AllocatedTable[] tables;
   private final List<LinearMemory> memoryList;
   private final List<TableSlot> tableList;
+  private final GuestRights guestRights;
 
   /**
    * The hash in the engine's set of live allocations: identity hashes of new objects are computed
@@ -45,8 +47,10 @@ final class Allocation implements InstanceAllocation {
       RegisteredModule module,
       Lifetime life,
       MemoryGrant[] memoryGrants,
-      TableGrant[] tableGrants) {
+      TableGrant[] tableGrants,
+      GuestRights guestRights) {
     this.engine = engine;
+    this.guestRights = guestRights;
     this.module = module;
     this.life = life;
     this.memories = new AllocatedMemory[memoryGrants.length];
@@ -88,6 +92,11 @@ final class Allocation implements InstanceAllocation {
     return tableList;
   }
 
+  @Override
+  public GuestRights guestRights() {
+    return guestRights;
+  }
+
   /**
    * Closes the arenas (every handle dies), then resets and returns the slots; or, when the owner's
    * local views cannot be closed from this thread, hands the allocation to the engine as an orphan.
@@ -97,6 +106,7 @@ final class Allocation implements InstanceAllocation {
    */
   @Override
   public void close() {
+    engine.enterHost();
     switch (life.close()) {
       case RETIRED -> engine.release(this);
       case ORPHANED -> engine.orphaned(this);

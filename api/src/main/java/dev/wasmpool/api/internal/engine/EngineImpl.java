@@ -113,6 +113,7 @@ final class EngineImpl implements Engine {
   /** Allocates an instance of a module; see the class comment. */
   InstanceAllocation allocate(RegisteredModule module) {
     ensureOpen();
+    allocator.enterHost();
     retireOrphans();
     ModuleImages images = module.images();
     if (images.isClosed()) {
@@ -135,7 +136,8 @@ final class EngineImpl implements Engine {
         tables[tablesTaken] = allocator.acquireTable(descriptor, tablesTaken);
       }
       life = new Lifetime();
-      Allocation allocation = new Allocation(this, module, life, memories, tables);
+      Allocation allocation =
+          new Allocation(this, module, life, memories, tables, allocator.guestRights(memories));
       live.add(allocation);
       return allocation;
     } catch (RuntimeException | Error e) {
@@ -233,6 +235,14 @@ final class EngineImpl implements Engine {
         }
       }
     }
+  }
+
+  /**
+   * Gives the calling thread host rights (every protection key) before an allocation's close
+   * touches pool memory; nothing without protection keys.
+   */
+  void enterHost() {
+    allocator.enterHost();
   }
 
   /** Hands a closed allocation's slots back; every view of it is already dead. */

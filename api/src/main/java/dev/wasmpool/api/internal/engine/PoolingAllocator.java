@@ -1,6 +1,7 @@
 package dev.wasmpool.api.internal.engine;
 
 import dev.wasmpool.api.EngineConfig;
+import dev.wasmpool.api.GuestRights;
 import dev.wasmpool.api.MemoryType;
 import dev.wasmpool.api.ModuleDescriptor;
 import dev.wasmpool.api.PoolMetrics;
@@ -14,10 +15,13 @@ import dev.wasmpool.api.internal.memory.MemoryPool;
 import dev.wasmpool.api.internal.memory.ModuleImage;
 import dev.wasmpool.api.internal.memory.ModuleImages;
 import dev.wasmpool.api.internal.mpk.KeySelection;
+import dev.wasmpool.api.internal.mpk.ProtectionMask;
 import dev.wasmpool.api.internal.table.TablePool;
 import dev.wasmpool.spi.Backend;
 import dev.wasmpool.spi.ProtectionKey;
+import dev.wasmpool.spi.ProtectionKeys;
 import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The pooling strategy: memories from the {@link MemoryPool}, tables from the {@link TablePool},
@@ -36,6 +40,15 @@ final class PoolingAllocator implements InstanceAllocator {
   private final MemoryPool memories;
   private final TablePool tables;
 
+  /** The rights register when the pool is striped with keys, else {@code null}. */
+  private final @Nullable ProtectionKeys register;
+
+  /** Guest rights per stripe key number; {@code null} where no stripe has the key. */
+  private final @Nullable GuestRights[] guestRights;
+
+  /** The guest rights of an instance without memories: key 0 only. */
+  private final GuestRights noMemoryRights;
+
   /**
    * Creates the pools.
    *
@@ -53,6 +66,19 @@ final class PoolingAllocator implements InstanceAllocator {
     List<ProtectionKey> keys =
         KeySelection.select(config.memoryProtectionKeys(), config.maxMemoryProtectionKeys(), backend);
     this.memories = MemoryPool.create(backend, engine, config, keys, queue);
+    boolean striped = memories.stripeCount() > 1;
+    this.register = striped ? backend.protectionKeys() : null;
+    this.guestRights = new GuestRights[ProtectionMask.MAX_KEY + 1];
+    this.noMemoryRights =
+        striped ? GuestRights.of(backend.protectionKeys(), null) : GuestRights.UNRESTRICTED;
+    if (striped) {
+      for (ProtectionKey key : keys) {
+        guestRights[key.value()] = GuestRights.of(backend.protectionKeys(), key);
+      }
+      // The creating thread (which pkey_alloc gave the keys) and every other thread that enters
+      // the engine get host rights; see enterHost().
+      backend.protectionKeys().exchangeRights(0);
+    }
     try {
       this.tables = TablePool.create(backend, config, queue);
     } catch (RuntimeException e) {
@@ -69,6 +95,23 @@ final class PoolingAllocator implements InstanceAllocator {
   @Override
   public int stripeCount() {
     return memories.stripeCount();
+  }
+
+  @Override
+  public GuestRights guestRights(MemoryGrant[] memories) {
+    if (register == null) {
+      return GuestRights.UNRESTRICTED;
+    }
+    ProtectionKey key = memories.length == 0 ? null : memories[0].slot().key();
+    GuestRights rights = key == null ? null : guestRights[key.value()];
+    return rights == null ? noMemoryRights : rights;
+  }
+
+  @Override
+  public void enterHost() {
+    if (register != null) {
+      register.exchangeRights(0);
+    }
   }
 
   @Override

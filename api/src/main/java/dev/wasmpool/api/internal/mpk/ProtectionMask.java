@@ -63,6 +63,24 @@ public record ProtectionMask(int bits) {
   }
 
   /**
+   * Whether this is the mask of guest code: key 0 allowed, and at most one other key, with both of
+   * its bits clear; every other key denied.
+   *
+   * @return {@code true} for {@code zero()} and {@code zero().or(k)}
+   */
+  public boolean isGuest() {
+    int allowed = ~bits & zero().bits; // the bits of keys 1-15 that are clear
+    if ((bits & 0b11) != 0) {
+      return false;
+    }
+    if (allowed == 0) {
+      return true;
+    }
+    int first = Integer.numberOfTrailingZeros(allowed) & ~1; // the low bit of the first allowed key
+    return allowed == 0b11 << first;
+  }
+
+  /**
    * The register value in binary, for messages.
    *
    * @return for example {@code "pkru=0b11111111111111111111111111111100"}
