@@ -1,0 +1,41 @@
+package dev.wasmpool.chicory;
+
+import com.dylibso.chicory.wasm.WasmModule;
+import dev.wasmpool.api.Engine;
+import dev.wasmpool.api.GuestRights;
+import dev.wasmpool.api.MemoryProtectionKeys;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Run in a child JVM by {@code MpkHardwareTest}: two instances on different stripes; reads the
+ * second instance's slot raw (through its segment, past every Java check but the CPU's) either
+ * with host rights ({@code host}: prints the byte and exits 0) or with the first instance's guest
+ * rights ({@code guest}: the CPU must kill the JVM with SIGSEGV, si_code SEGV_PKUERR).
+ */
+final class MpkFaultProbe {
+
+  private MpkFaultProbe() {}
+
+  public static void main(String[] args) {
+    boolean guest = args.length == 1 && args[0].equals("guest");
+    WasmModule module = MpkHardwareTest.memoryModule();
+    try (Engine engine = MpkHardwareTest.stripedEngine(MemoryProtectionKeys.ENABLE);
+        PooledWasmModule loaded = PooledWasmModule.load(engine, module);
+        PooledInstance a = loaded.instantiate();
+        PooledInstance b = loaded.instantiate()) {
+      GuestRights rights = a.allocation().guestRights();
+      if (rights.guestRegister() == b.allocation().guestRights().guestRegister()) {
+        throw new IllegalStateException("both instances on one stripe: " + rights);
+      }
+      b.export("store").apply(0, 0x5A);
+      MemorySegment other = b.allocation().memories().get(0).segment();
+      System.out.println("probe: " + (guest ? "guest" : "host") + " rights " + rights + " reading " + b);
+      System.out.flush();
+      int previous = guest ? rights.enterGuest() : rights.enterHost();
+      byte value = other.get(ValueLayout.JAVA_BYTE, 0);
+      rights.leave(previous);
+      System.out.println("probe: read 0x" + Integer.toHexString(value & 0xff));
+    }
+  }
+}
