@@ -98,12 +98,29 @@ public final class GuestRights {
 
   /**
    * Undoes {@link #enterGuest()} or {@link #enterHost()}: restores {@code previous} if it is the
-   * rights of some instance's guest code (a nested switch), and host rights otherwise.
+   * rights of some instance's guest code (a nested switch: key 0 allowed, each other key either
+   * allowed or denied for both reads and writes, some denied), and host rights otherwise.
    *
    * @param previous the value returned by the matching enter call
    */
   public void leave(int previous) {
     register.exchangeRights(new ProtectionMask(previous).isGuest() ? previous : HOST);
+  }
+
+  /**
+   * Rights that also reach the memories {@code other} reaches, for an instance that imports
+   * another instance's pooled memory.
+   *
+   * @param other the rights of the other memory
+   * @return these rights widened by {@code other}'s key; this object if either does not restrict
+   *     (unrestricted code needs no switch, and unrestricted memory is key 0)
+   */
+  public GuestRights union(GuestRights other) {
+    if (!restricts || !other.restricts || (guest & other.guest) == guest) {
+      return this;
+    }
+    return new GuestRights(
+        register, new ProtectionMask(guest).union(new ProtectionMask(other.guest)).bits(), true);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.wasmpool.chicory;
 
 import com.dylibso.chicory.runtime.ImportFunction;
+import com.dylibso.chicory.runtime.ImportMemory;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.ChicoryException;
@@ -10,8 +11,8 @@ import java.util.function.Function;
 /**
  * The machine of an instance whose pool uses protection keys: every call into guest code (an
  * export, the start function, a call from another instance through a table or an import) runs
- * with the instance's {@link GuestRights}, and the caller's rights come back however the call
- * ends (return, trap, any exception).
+ * with the instance's {@link GuestRights} (widened by the keys of pooled memories it imports), and
+ * the caller's rights come back however the call ends (return, trap, any exception).
  *
  * <p>Installed only when {@link GuestRights#restricts()}: without protection keys an instance keeps
  * the machine it was given, with no switch and no extra call.
@@ -53,7 +54,14 @@ final class GuestMachine implements Machine {
                   + ")");
         }
       }
-      return new GuestMachine(machines.apply(instance), rights);
+      // Imported pooled memories may sit on other stripes: guest code needs their keys too.
+      GuestRights effective = rights;
+      for (ImportMemory memory : instance.imports().memories()) {
+        if (memory.memory() instanceof PooledMemory pooled) {
+          effective = effective.union(pooled.linear().guestRights());
+        }
+      }
+      return new GuestMachine(machines.apply(instance), effective);
     };
   }
 

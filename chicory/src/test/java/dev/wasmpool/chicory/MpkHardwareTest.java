@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.ImportMemory;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.FunctionType;
@@ -185,6 +186,27 @@ class MpkHardwareTest {
         assertNotEquals(
             source.allocation().guestRights().guestRegister(), copier.allocation().guestRights().guestRegister());
         assertArrayEquals(new long[] {0x77}, copier.export("copy").apply());
+      }
+    }
+  }
+
+  @Test
+  void importedMemoryOfAnotherStripe_isReachedByTheImportersGuestCode() {
+    assumeTrue(pku(), NEEDS_PKU);
+    WasmBuilder b = new WasmBuilder().importMemory("env", "m", 1, 1);
+    int load = b.type(new int[] {I32}, new int[] {I32});
+    b.exportFunction("load", b.function(load, new WasmBuilder.Code().localGet(0).i32Load8U(0)));
+    WasmModule importer = b.parse();
+    try (Engine engine = stripedEngine(MemoryProtectionKeys.ENABLE);
+        PooledWasmModule exporters = PooledWasmModule.load(engine, storeModule());
+        PooledWasmModule importers = PooledWasmModule.load(engine, importer);
+        PooledInstance exporter = exporters.instantiate()) {
+      exporter.export("store").apply(5, 0x31);
+      ImportValues imports =
+          ImportValues.builder().addMemory(new ImportMemory("env", "m", exporter.memory())).build();
+      try (PooledInstance reader = importers.instantiate(imports, null)) {
+        // The importer has no memory of its own: key 0 plus the exporter's key.
+        assertArrayEquals(new long[] {0x31}, reader.export("load").apply(5));
       }
     }
   }

@@ -55,7 +55,7 @@ final class Allocation implements InstanceAllocation {
     this.life = life;
     this.memories = new AllocatedMemory[memoryGrants.length];
     for (int i = 0; i < memoryGrants.length; i++) {
-      memories[i] = new AllocatedMemory(life, i, memoryGrants[i]);
+      memories[i] = new AllocatedMemory(life, i, memoryGrants[i], guestRights);
     }
     this.tables = new AllocatedTable[tableGrants.length];
     for (int i = 0; i < tableGrants.length; i++) {
