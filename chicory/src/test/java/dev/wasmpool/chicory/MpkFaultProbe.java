@@ -19,7 +19,7 @@ final class MpkFaultProbe {
 
   public static void main(String[] args) {
     boolean guest = args.length == 1 && args[0].equals("guest");
-    WasmModule module = MpkHardwareTest.memoryModule();
+    WasmModule module = MpkHardwareTest.storeModule();
     try (Engine engine = MpkHardwareTest.stripedEngine(MemoryProtectionKeys.ENABLE);
         PooledWasmModule loaded = PooledWasmModule.load(engine, module);
         PooledInstance a = loaded.instantiate();

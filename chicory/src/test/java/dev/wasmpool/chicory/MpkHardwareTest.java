@@ -103,7 +103,7 @@ class MpkHardwareTest {
   }
 
   /** The same module without the import, for instances that need none. */
-  private static WasmModule storeModule() {
+  static WasmModule storeModule() {
     WasmBuilder b = new WasmBuilder().memory(1, 1);
     int store = b.type(new int[] {I32, I32}, new int[0]);
     int load = b.type(new int[] {I32}, new int[] {I32});
