@@ -49,7 +49,12 @@ public final class MpkTestLauncher {
             if (!test.isTest() && result.getStatus() == TestExecutionResult.Status.SUCCESSFUL) {
               return;
             }
-            String where = test.getUniqueId().replaceAll(".*\\[class:([^\\]]*)\\].*", "$1").replaceAll(".*\\.", "");
+            String id = test.getUniqueId();
+            String where = id.replaceAll(".*\\[class:([^\\]]*)\\].*", "$1").replaceAll(".*\\.", "");
+            java.util.regex.Matcher template = java.util.regex.Pattern.compile("\\[test-template:([^(]*)\\(").matcher(id);
+            if (template.find()) {
+              where += "." + template.group(1); // a parameterised test: its method, then the invocation
+            }
             switch (result.getStatus()) {
               case SUCCESSFUL -> System.out.println("PASS " + where + "." + test.getDisplayName() + " (" + ms + " ms)");
               default -> {
