@@ -4,18 +4,36 @@ import com.dylibso.chicory.wasm.WasmModule;
 import dev.wasmpool.api.Engine;
 import dev.wasmpool.api.GuestRights;
 import dev.wasmpool.api.MemoryProtectionKeys;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 
 /**
  * Run in a child JVM by {@code MpkHardwareTest}: two instances on different stripes; reads the
- * second instance's slot raw (through its segment, past every Java check but the CPU's) either
- * with host rights ({@code host}: prints the byte and exits 0) or with the first instance's guest
- * rights ({@code guest}: the CPU must kill the JVM with SIGSEGV, si_code SEGV_PKUERR).
+ * second instance's slot raw, in native code ({@code strnlen} of its first byte, past every Java
+ * check: only the CPU's remains, and the JVM cannot turn a fault there into an exception), either
+ * with host rights ({@code host}: prints the result and exits 0) or with the first instance's
+ * guest rights ({@code guest}: the CPU must kill the JVM with SIGSEGV, si_code SEGV_PKUERR).
  */
 final class MpkFaultProbe {
 
   private MpkFaultProbe() {}
+
+  /** {@code strnlen(segment, 1)}: reads the segment's first byte in native code. */
+  private static long nativeLength(MemorySegment segment) {
+    Linker linker = Linker.nativeLinker();
+    MethodHandle strnlen =
+        linker.downcallHandle(
+            linker.defaultLookup().find("strnlen").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    try {
+      return (long) strnlen.invokeExact(segment, 1L);
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
 
   public static void main(String[] args) {
     boolean guest = args.length == 1 && args[0].equals("guest");
@@ -33,9 +51,9 @@ final class MpkFaultProbe {
       System.out.println("probe: " + (guest ? "guest" : "host") + " rights " + rights + " reading " + b);
       System.out.flush();
       int previous = guest ? rights.enterGuest() : rights.enterHost();
-      byte value = other.get(ValueLayout.JAVA_BYTE, 0);
+      long length = nativeLength(other);
       rights.leave(previous);
-      System.out.println("probe: read 0x" + Integer.toHexString(value & 0xff));
+      System.out.println("probe: read " + length + " byte(s) natively, then 0x" + Integer.toHexString(other.get(ValueLayout.JAVA_BYTE, 0) & 0xff));
     }
   }
 }
