@@ -117,6 +117,7 @@ cat > "$root/init" <<INIT
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+ifconfig lo 127.0.0.1 up # JMH talks to its forks over loopback
 for m in $modules; do [ -e /mod/\$m.ko ] && insmod /mod/\$m.ko 2>/dev/null; done
 fail() { echo "mpk-emulator: \$1"; echo "mpk-emulator: exit status 2"; poweroff -f; }
 mount -t 9p -o ro,trans=virtio,version=9p2000.L,msize=512000,cache=loose hostroot /lower || fail "9p mount failed"
