@@ -16,7 +16,7 @@
 #
 # Needs the Debian packages qemu-system-x86, linux-image-amd64, busybox-static and cpio, read
 # access to / (run as root), JDK 25 under /usr/lib/jvm and a Maven repository that resolves offline.
-# MPK_VM_MEM (default 3G) sets the guest's RAM; MPK_EMULATOR_PARTS (default "a b c") which parts run. Takes about 20 minutes on two shared cores.
+# MPK_VM_MEM (default 3G) sets the guest's RAM; MPK_EMULATOR_PARTS (default "a b c") which parts run. About 30 minutes on two shared, busy cores (part b is most of it).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 kver=${MPK_KERNEL_VERSION:-$(ls /lib/modules | sort -V | tail -1)}
