@@ -12,7 +12,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * thread's rights register (PKRU) around guest code.
  *
  * <p>Two contexts: <em>guest</em> rights allow key 0 (the Java heap, the JVM, guards, and every
- * unstriped memory) and the instance's stripe key only; <em>host</em> rights allow every key
+ * unstriped memory) and the instance's stripe key only (widened by {@link #union} with the keys of
+ * pooled memories the instance imports); <em>host</em> rights allow every key
  * (register value {@code 0}). A binding calls {@link #enterGuest()} before it runs guest code and
  * {@link #leave(int)} with the returned value on every way out (return, trap, exception), and
  * {@link #enterHost()} / {@link #leave(int)} around each host function the guest calls. {@link
