@@ -53,6 +53,15 @@ public interface InstanceAllocation extends AutoCloseable {
   List<TableSlot> tables();
 
   /**
+   * The rights a thread running this instance's guest code gets: key 0 and the stripe key of the
+   * instance's memories when the memory pool is striped with protection keys, {@link
+   * GuestRights#UNRESTRICTED} otherwise. Runtime bindings switch to them around guest code.
+   *
+   * @return the rights, the same object for the allocation's whole life
+   */
+  GuestRights guestRights();
+
+  /**
    * Whether {@link #close()} was called.
    *
    * @return {@code true} once closed

@@ -95,4 +95,15 @@ public interface LinearMemory {
    * @return {@code true} if the image's bytes are in place
    */
   boolean imageInPlace();
+
+  /**
+   * The rights guest code needs to reach this memory: those of the allocation it belongs to when
+   * the pool is striped with protection keys. A binding widens an instance's rights with them when
+   * the instance imports this memory.
+   *
+   * @return {@link GuestRights#UNRESTRICTED} unless the memory is in a striped pool
+   */
+  default GuestRights guestRights() {
+    return GuestRights.UNRESTRICTED;
+  }
 }

@@ -581,11 +581,21 @@ public record PoolingAllocationConfig(
     /**
      * Sets whether memory protection keys (MPK) stripe the memory pool.
      *
-     * <p>With keys, consecutive slots are coloured with different keys and a running instance can
-     * touch only its own key's slots, so a slot's neighbours act as its guard region and slots can
-     * be packed closer: with a {@link #maxMemorySize(long)} of 128 MiB and 15 keys, the default
-     * 1000 slots need about 0.27 TiB instead of 3.94 TiB. Striping needs a non-zero guard size and
-     * at least two keys.
+     * <p>With keys, consecutive slots are coloured with different keys, so a slot's neighbours act
+     * as its guard region and slots can be packed closer: with a {@link #maxMemorySize(long)} of
+     * 128 MiB and 15 keys, the default 1000 slots need about 0.27 TiB instead of 3.94 TiB. Striping
+     * needs a non-zero guard size, at least two slots and at least two keys.
+     *
+     * <p>What is enforced when the pool is striped: a runtime binding (the Chicory binding does)
+     * switches the thread's rights register around guest code, so that a thread running an
+     * instance's guest code may touch only key 0 and that instance's key (and the keys of pooled
+     * memories it imports); host functions called from guest code, and every thread outside guest
+     * code, have every key. A raw access from guest rights to another stripe's slot is a {@code
+     * SIGSEGV} ({@code SEGV_PKUERR}) the JVM does not survive; the FFM bounds check of every memory
+     * access stays the first guard, and keys a second line behind it. What it costs: nothing
+     * without keys; with keys, two rights-register exchanges per entry into guest code and per host
+     * function call (each 16 {@code pkey_get} and up to 16 {@code pkey_set} calls through FFM), and
+     * one per allocation and per close. See the user guide, section 6.
      *
      * <p>Keys exist only on x86-64 Linux with PKU hardware and kernel support, through the {@code
      * impl-linux} backend. {@link MemoryProtectionKeys#AUTO} uses them when available; {@link

@@ -211,6 +211,15 @@ final class PooledMemory implements Memory {
     return maximumPages;
   }
 
+  /**
+   * The pool slot behind this memory, for the rights of instances that import it.
+   *
+   * @return the slot
+   */
+  LinearMemory linear() {
+    return linear;
+  }
+
   @Override
   public boolean shared() {
     return false;

@@ -1,10 +1,12 @@
 package dev.wasmpool.chicory;
 
+import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.InterpreterMachine;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.WasmModule;
 import dev.wasmpool.api.Engine;
+import dev.wasmpool.api.GuestRights;
 import dev.wasmpool.api.InstanceAllocation;
 import dev.wasmpool.api.ModuleValidationException;
 import dev.wasmpool.api.PoolExhaustedException;
@@ -96,24 +98,63 @@ public final class PooledWasmModule implements AutoCloseable {
    * withMachineFactory}), {@code withStart(false)}, and so on. The memory and table factories are
    * the pool's and are set after {@code options} runs; {@code withMemoryLimits} is not supported.
    *
-   * @param options changes to the builder, for example {@code b -> b.withImportValues(imports)}
+   * <p>When the engine uses memory protection keys, host functions must come through {@link
+   * #instantiate(ImportValues, Consumer)} and the machine through {@link
+   * Builder#withMachineFactory}: those passed to Chicory's builder directly would run without the
+   * switch of rights, so the instantiation then fails with {@link IllegalStateException}.
+   *
+   * @param options changes to the builder, for example {@code b -> b.withStart(false)}
    * @return the instance, owned by the caller, who closes it
    * @throws PoolExhaustedException if a pool has no free slot
    * @throws com.dylibso.chicory.wasm.ChicoryException if Chicory cannot link or instantiate the
    *     module, for example when the start function traps (the slots are then returned, reset)
-   * @throws IllegalStateException if the module or the engine was closed
+   * @throws IllegalStateException if the module or the engine was closed, or protection keys are
+   *     in use and {@code options} gave Chicory host functions or a machine itself
    * @throws dev.wasmpool.spi.BackendException if the backend fails to prepare a slot, as {@link
    *     #instantiate()}
    */
   public PooledInstance instantiate(@Nullable Consumer<Instance.Builder> options) {
+    return instantiate(null, options);
+  }
+
+  /**
+   * Creates an instance from the pool with host functions, imported memories, tables, globals or
+   * tags. With memory protection keys in use, each host function runs with the host's rights
+   * (every key) while guest code calls it, so it may read and write any instance's memory; the
+   * guest's rights come back when it returns or throws.
+   *
+   * @param imports the imports, as for {@code Instance.Builder.withImportValues}; they replace any
+   *     that {@code options} sets
+   * @param options further changes to Chicory's builder, as for {@link #instantiate(Consumer)};
+   *     may be {@code null}
+   * @return the instance, owned by the caller, who closes it
+   * @throws PoolExhaustedException if a pool has no free slot
+   * @throws com.dylibso.chicory.wasm.ChicoryException if Chicory cannot link or instantiate the
+   *     module (the slots are then returned, reset)
+   * @throws IllegalStateException as {@link #instantiate(Consumer)}
+   */
+  public PooledInstance instantiate(
+      @Nullable ImportValues imports, @Nullable Consumer<Instance.Builder> options) {
     InstanceAllocation allocation = pooled.allocate();
     try {
+      GuestRights rights = allocation.guestRights();
+      boolean switching = rights.restricts();
       InstanceBinder binder = new InstanceBinder(shape, allocation);
-      Instance.Builder builder = Instance.builder(module).withMachineFactory(machineFactory);
+      Instance.Builder builder =
+          Instance.builder(module)
+              .withMachineFactory(switching ? GuestMachine.factory(machineFactory, rights) : machineFactory);
       if (options != null) {
         options.accept(builder);
       }
+      if (imports != null) {
+        builder.withImportValues(switching ? HostFunctions.withHostRights(imports, rights) : imports);
+      }
       Instance instance = builder.withMemoryFactory(binder).withTableFactory(binder).build();
+      if (switching && !GuestMachine.switches(instance)) {
+        throw new IllegalStateException(
+            "the engine uses memoryProtectionKeys, so the machine must be chosen with"
+                + " PooledWasmModule.Builder.withMachineFactory, not Instance.Builder.withMachineFactory");
+      }
       return new PooledInstance(instance, allocation, binder.madeMemories());
     } catch (RuntimeException | Error e) {
       // A failed instantiation (link error, trap in start) returns its slots, reset, at once.

@@ -3,6 +3,7 @@ package dev.wasmpool.chicory;
 import dev.wasmpool.api.AllocationStrategy;
 import dev.wasmpool.api.Engine;
 import dev.wasmpool.api.EngineConfig;
+import dev.wasmpool.api.MemoryProtectionKeys;
 import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.testkit.Backends;
 import java.util.List;
@@ -14,6 +15,20 @@ final class Pools {
   static final long PAGE = 65536;
 
   private Pools() {}
+
+  /**
+   * The protection-key mode the binding's tests run with on a backend: {@code DISABLE}, or on the
+   * {@code linux} backend the value of the system property {@code
+   * wasmpool.test.memoryProtectionKeys} ({@code scripts/mpk-emulator.sh} runs the scenario and spec
+   * tests with {@code ENABLE} on emulated PKU hardware; the portable backend has no keys).
+   */
+  static MemoryProtectionKeys memoryProtectionKeys(String backend) {
+    if (!backend.equals("linux")) {
+      return MemoryProtectionKeys.DISABLE;
+    }
+    return MemoryProtectionKeys.valueOf(
+        System.getProperty("wasmpool.test.memoryProtectionKeys", MemoryProtectionKeys.DISABLE.name()));
+  }
 
   /** The backends to run on: {@code "linux"} on Linux, {@code "portable"} everywhere. */
   static List<String> backends() {
@@ -34,7 +49,8 @@ final class Pools {
             .maxMemorySize(PAGE)
             .totalTables(1)
             .tableElements(10)
-            .totalStacks(1);
+            .totalStacks(1)
+            .memoryProtectionKeys(memoryProtectionKeys(backend));
     pool.accept(p);
     EngineConfig.Builder e =
         EngineConfig.builder()

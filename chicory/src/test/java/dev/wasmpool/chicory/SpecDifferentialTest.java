@@ -134,6 +134,7 @@ class SpecDifferentialTest {
                               .tableElements(10_000)
                               .maxMemorySize(MAX_MEMORY_BYTES)
                               .maxUnusedWarmSlots(0)
+                              .memoryProtectionKeys(Pools.memoryProtectionKeys(backend))
                               .build()))
                   .build());
       resources.add(engine);
@@ -154,7 +155,7 @@ class SpecDifferentialTest {
     public Instance instantiate(WasmModule module, ImportValues imports) {
       PooledWasmModule pooled = PooledWasmModule.load(engine(), module);
       resources.add(pooled);
-      PooledInstance instance = pooled.instantiate(o -> o.withImportValues(imports));
+      PooledInstance instance = pooled.instantiate(imports, null);
       resources.add(instance);
       return instance.instance();
     }

@@ -13,7 +13,8 @@ import java.util.List;
  * <p>Keys live for the process: allocated on first demand, never freed, shared by every backend.
  * The rights register is written key by key with {@code pkey_set} (sixteen calls for a whole
  * register), which is correct but slower than a single {@code WRPKRU}; Java cannot issue that
- * instruction directly.
+ * instruction directly. {@link #exchangeRights(int)}, which guest entry and exit use, reads the
+ * sixteen fields ({@code pkey_get}) and writes only those that change.
  *
  * <p>Thread-safe: the key list is guarded by {@link #KEYS}; rights are per thread by nature.
  */
@@ -69,6 +70,18 @@ final class LinuxProtectionKeys implements ProtectionKeys {
     for (int key = 0; key < REGISTER_KEYS; key++) {
       PkeyCalls.set(key, (pkru >>> (2 * key)) & 0b11);
     }
+  }
+
+  @Override
+  public int exchangeRights(int pkru) {
+    int previous = rights();
+    int changed = previous ^ pkru;
+    for (int key = 0; changed != 0; key++, changed >>>= 2) {
+      if ((changed & 0b11) != 0) {
+        PkeyCalls.set(key, (pkru >>> (2 * key)) & 0b11);
+      }
+    }
+    return previous;
   }
 
   @Override

@@ -57,4 +57,22 @@ public interface ProtectionKeys {
    * @return its value; {@code 0} when keys are unsupported
    */
   int rights();
+
+  /**
+   * Sets the calling thread's rights register and returns its previous value: the one operation a
+   * runtime needs to enter and leave guest code. Writes nothing when the register already holds
+   * {@code pkru}. A backend may override this with a cheaper sequence (for example writing only the
+   * keys whose rights change).
+   *
+   * @param pkru the new register value
+   * @return the value before
+   * @throws BackendException if keys are unsupported and {@code pkru} is not {@code 0}
+   */
+  default int exchangeRights(int pkru) {
+    int previous = rights();
+    if (previous != pkru) {
+      setRights(pkru);
+    }
+    return previous;
+  }
 }

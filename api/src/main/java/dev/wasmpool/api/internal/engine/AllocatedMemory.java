@@ -1,5 +1,6 @@
 package dev.wasmpool.api.internal.engine;
 
+import dev.wasmpool.api.GuestRights;
 import dev.wasmpool.api.LinearMemory;
 import dev.wasmpool.api.MemoryType;
 import dev.wasmpool.api.internal.memory.ImageSlot;
@@ -24,10 +25,19 @@ final class AllocatedMemory extends AllocatedRegion<MemoryGrant> implements Line
   private MemorySegment localView;
 
   /** Made by the owner thread (the one allocating). */
-  AllocatedMemory(Lifetime life, int index, MemoryGrant grant) {
+  /** The rights of the allocation this memory belongs to. */
+  private final GuestRights guestRights;
+
+  AllocatedMemory(Lifetime life, int index, MemoryGrant grant, GuestRights guestRights) {
     super(life, index, grant);
+    this.guestRights = guestRights;
     this.pages = grant.initialPages();
     this.localView = view(life.confined, grant.slot(), grant.initialPages());
+  }
+
+  @Override
+  public GuestRights guestRights() {
+    return guestRights;
   }
 
   @Override

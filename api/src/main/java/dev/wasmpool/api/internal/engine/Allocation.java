@@ -1,5 +1,6 @@
 package dev.wasmpool.api.internal.engine;
 
+import dev.wasmpool.api.GuestRights;
 import dev.wasmpool.api.InstanceAllocation;
 import dev.wasmpool.api.LinearMemory;
 import dev.wasmpool.api.PooledModule;
@@ -29,6 +30,7 @@ final class Allocation implements InstanceAllocation {
   private final AllocatedTable[] tables;
   private final List<LinearMemory> memoryList;
   private final List<TableSlot> tableList;
+  private final GuestRights guestRights;
 
   /**
    * The hash in the engine's set of live allocations: identity hashes of new objects are computed
@@ -49,13 +51,15 @@ final class Allocation implements InstanceAllocation {
       RegisteredModule module,
       Lifetime life,
       MemoryGrant[] memoryGrants,
-      TableGrant[] tableGrants) {
+      TableGrant[] tableGrants,
+      GuestRights guestRights) {
     this.engine = engine;
+    this.guestRights = guestRights;
     this.module = module;
     this.life = life;
     this.memories = new AllocatedMemory[memoryGrants.length];
     for (int i = 0; i < memoryGrants.length; i++) {
-      memories[i] = new AllocatedMemory(life, i, memoryGrants[i]);
+      memories[i] = new AllocatedMemory(life, i, memoryGrants[i], guestRights);
     }
     this.tables = new AllocatedTable[tableGrants.length];
     for (int i = 0; i < tableGrants.length; i++) {
@@ -92,6 +96,11 @@ final class Allocation implements InstanceAllocation {
     return tableList;
   }
 
+  @Override
+  public GuestRights guestRights() {
+    return guestRights;
+  }
+
   /**
    * Closes the arenas (every handle dies), then resets and returns the slots; or, when the owner's
    * local views cannot be closed from this thread, hands the allocation to the engine as an orphan.
@@ -101,6 +110,7 @@ final class Allocation implements InstanceAllocation {
    */
   @Override
   public void close() {
+    engine.enterHost();
     switch (life.close()) {
       case RETIRED -> engine.release(this);
       case ORPHANED -> engine.orphaned(this);

@@ -199,6 +199,7 @@ final class EngineImpl implements Engine {
   private InstanceAllocation allocateOnce(RegisteredModule module) {
     Event event = PoolEvents.instantiateStarted();
     ensureOpen();
+    allocator.enterHost();
     retireOrphans();
     ModuleImages images = module.images();
     if (images.isClosed()) {
@@ -226,7 +227,8 @@ final class EngineImpl implements Engine {
         tables[tablesTaken] = allocator.acquireTable(descriptor, tablesTaken);
       }
       life = new Lifetime();
-      Allocation allocation = new Allocation(this, module, life, memories, tables);
+      Allocation allocation =
+          new Allocation(this, module, life, memories, tables, allocator.guestRights(memories));
       live.add(allocation);
       PoolEvents.instantiated(
           event,
@@ -414,6 +416,14 @@ final class EngineImpl implements Engine {
       all &= grant.reservation().revoke(grant.offset(), bytes);
     }
     return all;
+  }
+
+  /**
+   * Gives the calling thread host rights (every protection key) before an allocation's close
+   * touches pool memory; nothing without protection keys.
+   */
+  void enterHost() {
+    allocator.enterHost();
   }
 
   /** Hands a closed allocation's slots back; every view of it is already dead. */

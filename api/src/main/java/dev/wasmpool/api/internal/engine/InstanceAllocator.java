@@ -1,5 +1,6 @@
 package dev.wasmpool.api.internal.engine;
 
+import dev.wasmpool.api.GuestRights;
 import dev.wasmpool.api.ModuleDescriptor;
 import dev.wasmpool.api.PoolMetrics;
 import dev.wasmpool.api.internal.limits.InstanceLimits;
@@ -33,6 +34,22 @@ interface InstanceAllocator extends AutoCloseable {
    * @return the stripe number, 0 without striping
    */
   int nextStripe();
+
+  /**
+   * The guest rights of an instance with these memories, all from one stripe.
+   *
+   * @param memories the instance's memories, possibly none
+   * @return {@link GuestRights#UNRESTRICTED} unless the pool is striped with protection keys
+   */
+  default GuestRights guestRights(MemoryGrant[] memories) {
+    return GuestRights.UNRESTRICTED;
+  }
+
+  /**
+   * Gives the calling thread host rights (every protection key) before it touches pool memory;
+   * nothing without protection keys. New threads on Linux start with keys 1-15 denied.
+   */
+  default void enterHost() {}
 
   /**
    * The number of stripes; an instance whose stripe is full tries the others in turn.

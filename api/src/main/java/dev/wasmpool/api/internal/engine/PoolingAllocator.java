@@ -1,6 +1,7 @@
 package dev.wasmpool.api.internal.engine;
 
 import dev.wasmpool.api.EngineConfig;
+import dev.wasmpool.api.GuestRights;
 import dev.wasmpool.api.MemoryType;
 import dev.wasmpool.api.ModuleDescriptor;
 import dev.wasmpool.api.PoolMetrics;
@@ -17,9 +18,11 @@ import dev.wasmpool.api.internal.memory.MemoryPool;
 import dev.wasmpool.api.internal.memory.ModuleImage;
 import dev.wasmpool.api.internal.memory.ModuleImages;
 import dev.wasmpool.api.internal.mpk.KeySelection;
+import dev.wasmpool.api.internal.mpk.ProtectionMask;
 import dev.wasmpool.api.internal.table.TablePool;
 import dev.wasmpool.spi.Backend;
 import dev.wasmpool.spi.ProtectionKey;
+import dev.wasmpool.spi.ProtectionKeys;
 import dev.wasmpool.spi.Reservation;
 import java.util.List;
 import java.util.function.LongSupplier;
@@ -45,6 +48,15 @@ final class PoolingAllocator implements InstanceAllocator {
   private final @Nullable IdleTrimmer trimmer;
   /** The pools' claim on the process's mappings; {@code null} without virtual reservations. */
   private final MappingBudget.@Nullable Claim mappings;
+
+  /** The rights register when the pool is striped with keys, else {@code null}. */
+  private final @Nullable ProtectionKeys register;
+
+  /** Guest rights per stripe key number; {@code null} where no stripe has the key. */
+  private final @Nullable GuestRights[] guestRights;
+
+  /** The guest rights of an instance without memories: key 0 only. */
+  private final GuestRights noMemoryRights;
 
   /**
    * Creates the pools.
@@ -91,6 +103,19 @@ final class PoolingAllocator implements InstanceAllocator {
     } catch (RuntimeException e) {
       release(claim);
       throw e;
+    }
+    boolean striped = memories.stripeCount() > 1;
+    this.register = striped ? backend.protectionKeys() : null;
+    this.guestRights = new GuestRights[ProtectionMask.MAX_KEY + 1];
+    this.noMemoryRights =
+        striped ? GuestRights.of(backend.protectionKeys(), null) : GuestRights.UNRESTRICTED;
+    if (striped) {
+      for (ProtectionKey key : keys) {
+        guestRights[key.value()] = GuestRights.of(backend.protectionKeys(), key);
+      }
+      // The creating thread (which pkey_alloc gave the keys) and every other thread that enters
+      // the engine get host rights; see enterHost().
+      backend.protectionKeys().exchangeRights(0);
     }
     try {
       this.tables = TablePool.create(backend, config, queue, stamps);
@@ -143,6 +168,23 @@ final class PoolingAllocator implements InstanceAllocator {
   @Override
   public int stripeCount() {
     return memories.stripeCount();
+  }
+
+  @Override
+  public GuestRights guestRights(MemoryGrant[] memories) {
+    if (register == null) {
+      return GuestRights.UNRESTRICTED;
+    }
+    ProtectionKey key = memories.length == 0 ? null : memories[0].slot().key();
+    GuestRights rights = key == null ? null : guestRights[key.value()];
+    return rights == null ? noMemoryRights : rights;
+  }
+
+  @Override
+  public void enterHost() {
+    if (register != null) {
+      register.exchangeRights(0);
+    }
   }
 
   @Override

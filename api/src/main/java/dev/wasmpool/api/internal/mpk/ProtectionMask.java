@@ -63,6 +63,27 @@ public record ProtectionMask(int bits) {
   }
 
   /**
+   * Whether this is the mask of guest code: key 0 allowed, at least one key denied, and each key
+   * either fully allowed or fully denied (both of its bits equal). Host rights ({@link #all()}) and
+   * Linux's initial register (keys 1-15 access-disabled only, {@code 0x55555554}) are not.
+   *
+   * @return {@code true} for {@code zero()} and {@code zero().or(k)...}
+   */
+  public boolean isGuest() {
+    return (bits & 0b11) == 0 && bits != 0 && (((bits >>> 1) ^ bits) & 0x5555_5555) == 0;
+  }
+
+  /**
+   * The mask allowing every key that this mask or {@code other} allows.
+   *
+   * @param other another mask
+   * @return the union of the allowed keys
+   */
+  public ProtectionMask union(ProtectionMask other) {
+    return new ProtectionMask(bits & other.bits);
+  }
+
+  /**
    * The register value in binary, for messages.
    *
    * @return for example {@code "pkru=0b11111111111111111111111111111100"}

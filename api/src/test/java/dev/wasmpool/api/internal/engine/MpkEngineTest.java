@@ -8,9 +8,12 @@ import static dev.wasmpool.api.internal.engine.EngineFixture.slotOf;
 import static dev.wasmpool.api.testing.Modules.data;
 import static dev.wasmpool.api.testing.Modules.withMemory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.wasmpool.api.GuestRights;
 import dev.wasmpool.api.InstanceAllocation;
 import dev.wasmpool.api.MemoryProtectionKeys;
 import dev.wasmpool.api.PoolExhaustedException;
@@ -18,7 +21,9 @@ import dev.wasmpool.api.PooledModule;
 import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.api.internal.layout.SlabLayout;
 import dev.wasmpool.api.internal.memory.MemoryPool;
+import dev.wasmpool.api.internal.mpk.ProtectionMask;
 import dev.wasmpool.api.testing.FakeBackend;
+import dev.wasmpool.api.testing.Modules;
 import dev.wasmpool.api.testing.FakeBackend.FakeReservation;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -158,5 +163,102 @@ class MpkEngineTest {
         assertThrows(IllegalStateException.class, () -> stripedEngine(MemoryProtectionKeys.ENABLE));
     assertEquals("mpk is disabled on this system", e.getMessage());
     assertTrue(backend.isClosed());
+  }
+
+  @Test
+  void guestRights_keyZeroAndTheStripesKeyOnly_perInstance() {
+    engine = stripedEngine(MemoryProtectionKeys.ENABLE);
+    PooledModule module = engine.register(withMemory("m", 1, -1));
+    List<InstanceAllocation> live = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      InstanceAllocation a = module.allocate();
+      live.add(a);
+      int key = Objects.requireNonNull(memoryPool(engine).slot(slotOf(a, 0)).key()).value();
+      GuestRights rights = a.guestRights();
+      assertTrue(rights.restricts());
+      assertEquals(ProtectionMask.zero().or(key).bits(), rights.guestRegister(), "instance " + i);
+      for (int k = 0; k <= ProtectionMask.MAX_KEY; k++) {
+        assertEquals(k == 0 || k == key, new ProtectionMask(rights.guestRegister()).allows(k), "key " + k);
+      }
+    }
+    live.forEach(InstanceAllocation::close);
+  }
+
+  @Test
+  void guestRights_enterGuestThenLeave_writesGuestThenHost_onTheCallingThreadOnly() {
+    engine = stripedEngine(MemoryProtectionKeys.ENABLE);
+    PooledModule module = engine.register(withMemory("m", 1, -1));
+    try (InstanceAllocation a = module.allocate()) {
+      GuestRights rights = a.guestRights();
+      int before = backend.keys().rightsWritten().size();
+      int previous = rights.enterGuest();
+      assertEquals(0, previous, "the engine gave this thread host rights");
+      assertEquals(rights.guestRegister(), backend.keys().rights());
+      int host = rights.enterHost();
+      assertEquals(rights.guestRegister(), host);
+      assertEquals(0, backend.keys().rights(), "host function: every key");
+      rights.leave(host);
+      assertEquals(rights.guestRegister(), backend.keys().rights(), "back in guest code");
+      rights.leave(previous);
+      assertEquals(0, backend.keys().rights());
+      List<Integer> written = backend.keys().rightsWritten();
+      assertEquals(
+          List.of(rights.guestRegister(), 0, rights.guestRegister(), 0),
+          written.subList(before, written.size()));
+    }
+  }
+
+  @Test
+  void threadWithKeysDenied_getsHostRights_whenItAllocatesOrCloses() throws Exception {
+    engine = stripedEngine(MemoryProtectionKeys.ENABLE);
+    PooledModule module = engine.register(withMemory("m", 1, -1));
+    int linuxInitial = 0x5555_5554; // keys 1-15 access-disabled, as Linux starts threads
+    int[] seen = new int[2];
+    Thread t =
+        new Thread(
+            () -> {
+              backend.keys().setRights(linuxInitial);
+              InstanceAllocation a = module.allocate();
+              seen[0] = backend.keys().rights();
+              backend.keys().setRights(linuxInitial);
+              a.close();
+              seen[1] = backend.keys().rights();
+            });
+    t.start();
+    t.join();
+    assertEquals(0, seen[0], "after allocate");
+    assertEquals(0, seen[1], "after close");
+  }
+
+  @Test
+  void guestRights_withoutMemory_keyZeroOnly() {
+    engine = stripedEngine(MemoryProtectionKeys.ENABLE);
+    PooledModule module = engine.register(Modules.empty("none"));
+    try (InstanceAllocation a = module.allocate()) {
+      assertTrue(a.guestRights().restricts());
+      assertEquals(ProtectionMask.zero().bits(), a.guestRights().guestRegister());
+    }
+  }
+
+  @Test
+  void autoWithoutKeys_and_disable_unrestricted_registerNeverWritten() {
+    backend = FakeBackend.linuxLike();
+    engine = stripedEngine(MemoryProtectionKeys.AUTO);
+    PooledModule module = engine.register(withMemory("m", 1, -1));
+    try (InstanceAllocation a = module.allocate()) {
+      assertSame(GuestRights.UNRESTRICTED, a.guestRights());
+      assertFalse(a.guestRights().restricts());
+    }
+    assertEquals(List.of(), backend.keys().rightsWritten());
+  }
+
+  @Test
+  void disableWithKeys_unrestricted_registerNeverWritten() {
+    engine = stripedEngine(MemoryProtectionKeys.DISABLE);
+    PooledModule module = engine.register(withMemory("m", 1, -1));
+    try (InstanceAllocation a = module.allocate()) {
+      assertSame(GuestRights.UNRESTRICTED, a.guestRights());
+    }
+    assertEquals(List.of(), backend.keys().rightsWritten());
   }
 }

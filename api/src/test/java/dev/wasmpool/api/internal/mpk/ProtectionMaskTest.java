@@ -47,4 +47,24 @@ class ProtectionMaskTest {
     assertEquals("protection key must be in 0..15 (was 16)", e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> ProtectionMask.all().allows(-1));
   }
+
+  @Test
+  void isGuest_zeroAndZeroOrOneKey_only() {
+    assertTrue(ProtectionMask.zero().isGuest());
+    for (int k = 1; k <= ProtectionMask.MAX_KEY; k++) {
+      assertTrue(ProtectionMask.zero().or(k).isGuest(), "key " + k);
+      assertTrue(ProtectionMask.zero().or(k).or(k == 1 ? 2 : 1).isGuest(), "two keys besides 0");
+    }
+    assertFalse(ProtectionMask.all().isGuest(), "host rights");
+    assertFalse(new ProtectionMask(0x5555_5554).isGuest(), "Linux's initial register");
+    assertFalse(new ProtectionMask(0xFFFF_FFFF).isGuest(), "key 0 denied");
+    assertFalse(new ProtectionMask(0xFFFF_FFFC & ~0b0100).isGuest(), "key 1 readable, not writable");
+  }
+
+  @Test
+  void union_allowsTheKeysOfBoth() {
+    ProtectionMask both = ProtectionMask.zero().or(2).union(ProtectionMask.zero().or(5));
+    assertEquals(ProtectionMask.zero().or(2).or(5), both);
+    assertEquals(ProtectionMask.all(), ProtectionMask.all().union(ProtectionMask.zero()));
+  }
 }
