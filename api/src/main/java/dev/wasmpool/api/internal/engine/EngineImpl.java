@@ -88,6 +88,9 @@ final class EngineImpl implements Engine {
   private final ConcurrentLinkedQueue<Allocation> orphans = new ConcurrentLinkedQueue<>();
   private volatile boolean closed;
 
+  /** Set when {@link #close()} begins: orphans made by the close itself are not relocated. */
+  private volatile boolean closing;
+
   /** Waits for slots of a full pool; {@code null} without an {@code acquireTimeout}. */
   private final @Nullable BackPressure backPressure;
 
@@ -322,7 +325,7 @@ final class EngineImpl implements Engine {
    * the allocator cannot relocate, the slots themselves wait.
    */
   void orphaned(Allocation allocation) {
-    if (!discardOrphans && !closed && allocator.relocate(allocation.registeredModule().images(), memoryGrants(allocation), tableGrants(allocation))) {
+    if (!closing && allocator.relocate(allocation.registeredModule().images(), memoryGrants(allocation), tableGrants(allocation))) {
       allocation.markRelocated();
       allocator.limits().coreInstances().release();
       live.remove(allocation);
@@ -524,6 +527,7 @@ final class EngineImpl implements Engine {
     if (closed) {
       return;
     }
+    closing = true;
     retireOrphans();
     List<Allocation> leaked = new ArrayList<>(live);
     int leakedPermits = 0;
