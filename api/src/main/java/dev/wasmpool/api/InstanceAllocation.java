@@ -69,6 +69,17 @@ public interface InstanceAllocation extends AutoCloseable {
   boolean isClosed();
 
   /**
+   * Sets what a runtime binding must do when this allocation closes, before its memory goes: for
+   * example cut its own memory objects loose, so that they fail every later access. It runs on
+   * whatever thread closes the allocation, also when {@link Engine#close()} closes an allocation
+   * still open, and may run more than once; it must be quick and must not throw. A second call
+   * replaces the first.
+   *
+   * @param action the action
+   */
+  void whenClosed(Runnable action);
+
+  /**
    * Closes the allocation's arenas, then resets the slots and returns them to the pools (called on
    * another thread than the owner, see the class comment for when the slots return). Later calls
    * do nothing. If the module was closed meanwhile, its image is removed from the slots.

@@ -94,15 +94,19 @@ public final class PooledInstance implements AutoCloseable {
    */
   @Override
   public void close() {
-    // First cut the Memory objects loose (plain writes, published by the allocation's close),
-    // then close the allocation, whose arenas make even a racing access fail or stay on this
-    // tenant's own bytes.
+    // The allocation's close first cuts the Memory objects loose (revokeMemories, plain writes
+    // published by the close), then closes its arenas, which make even a racing access fail or
+    // stay on this tenant's own bytes.
+    allocation.close();
+  }
+
+  /** Cuts this instance's memories loose; run by the allocation's close, on any thread. */
+  void revokeMemories() {
     for (PooledMemory memory : memories) {
       if (memory != null) {
         memory.revoke();
       }
     }
-    allocation.close();
   }
 
   @Override

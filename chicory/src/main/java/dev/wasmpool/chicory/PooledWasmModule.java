@@ -155,7 +155,10 @@ public final class PooledWasmModule implements AutoCloseable {
             "the engine uses memoryProtectionKeys, so the machine must be chosen with"
                 + " PooledWasmModule.Builder.withMachineFactory, not Instance.Builder.withMachineFactory");
       }
-      return new PooledInstance(instance, allocation, binder.madeMemories());
+      PooledInstance pooled = new PooledInstance(instance, allocation, binder.madeMemories());
+      // Also when Engine.close closes it while another thread still runs it.
+      allocation.whenClosed(pooled::revokeMemories);
+      return pooled;
     } catch (RuntimeException | Error e) {
       // A failed instantiation (link error, trap in start) returns its slots, reset, at once.
       try {

@@ -102,16 +102,16 @@ class AdversarialRegressionTest {
 
   /* ---- Engine.close under a running instance ---- */
 
-  @Test
-  @EnabledOnOs(OS.LINUX)
-  void engineClose_instanceLiveOnAnotherThread_itsMemoryAccessesFail() throws Exception {
+  @ParameterizedTest
+  @MethodSource("backends")
+  void engineClose_instanceLiveOnAnotherThread_itsMemoryAccessesFail(String backend) throws Exception {
     // Issue 12 item 4: after Engine.close the owner thread still read and wrote its memory.
     WasmBuilder b = new WasmBuilder().memory(1, 1);
     int unary = b.type(new int[] {WasmBuilder.I32}, new int[] {WasmBuilder.I32});
     int store = b.type(new int[] {WasmBuilder.I32, WasmBuilder.I32}, new int[0]);
     b.exportFunction("load", b.function(unary, new Code().localGet(0).i32Load(0)));
     b.exportFunction("store", b.function(store, new Code().localGet(0).localGet(1).i32Store(0)));
-    Engine engine = Pools.engine("linux");
+    Engine engine = Pools.engine(backend);
     PooledWasmModule module = PooledWasmModule.load(engine, b.parse());
     CountDownLatch instantiated = new CountDownLatch(1);
     CountDownLatch engineClosed = new CountDownLatch(1);
@@ -141,8 +141,10 @@ class AdversarialRegressionTest {
     engineClosed.countDown();
     owner.join();
     Throwable failure = outcome.get();
+    // The binding's memories are cut loose by the close (IllegalStateException, every backend);
+    // on Linux the slot is revoked as well, so a raw access would fault (InternalError).
     Throwable cause = failure;
-    while (cause != null && !(cause instanceof InternalError)) {
+    while (cause != null && !(cause instanceof InternalError) && !(cause instanceof IllegalStateException)) {
       cause = cause.getCause();
     }
     assertNotNull(cause, () -> "the load failed otherwise: " + failure);

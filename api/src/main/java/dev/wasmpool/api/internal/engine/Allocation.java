@@ -38,6 +38,9 @@ final class Allocation implements InstanceAllocation {
    */
   private final int hash = ThreadLocalRandom.current().nextInt();
 
+  /** The binding's action on close; see {@link #whenClosed}. */
+  private volatile @Nullable Runnable whenClosed;
+
   /** Whether its slots were relocated when it was orphaned ({@link EngineImpl#orphaned}). */
   private volatile boolean relocated;
 
@@ -110,6 +113,10 @@ final class Allocation implements InstanceAllocation {
    */
   @Override
   public void close() {
+    Runnable hook = whenClosed;
+    if (hook != null) {
+      hook.run();
+    }
     engine.enterHost();
     switch (life.close()) {
       case RETIRED -> engine.release(this);
@@ -125,11 +132,11 @@ final class Allocation implements InstanceAllocation {
     return life.isClosed();
   }
 
-  /**
-   * For an orphan: retires the owner's views if this thread may.
-   *
-   * @return {@code true} if the slots may now be released, by the caller
-   */
+  @Override
+  public void whenClosed(Runnable action) {
+    whenClosed = java.util.Objects.requireNonNull(action, "action");
+  }
+
   /** Records that this orphan's slot indexes were freed under fresh ranges. */
   void markRelocated() {
     relocated = true;
@@ -144,6 +151,11 @@ final class Allocation implements InstanceAllocation {
     return relocated;
   }
 
+  /**
+   * For an orphan: retires the owner's views if this thread may.
+   *
+   * @return {@code true} if the slots may now be released, by the caller
+   */
   boolean tryRetire() {
     return life.tryRetire();
   }

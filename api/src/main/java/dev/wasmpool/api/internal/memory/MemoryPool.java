@@ -19,6 +19,7 @@ import dev.wasmpool.spi.ProtectionKey;
 import dev.wasmpool.spi.Reservation;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -85,8 +86,11 @@ public final class MemoryPool implements AutoCloseable {
   /** Every range that was ever a slot or a spare, for {@link #close()}; guarded by {@code this}. */
   private final List<ImageSlot> retiredRanges = new java.util.ArrayList<>();
 
-  /** The slabs reserved so far, by number; guarded by {@code this}. */
-  private final @Nullable Reservation[] slabs;
+  /**
+   * The slabs reserved so far, by number: written under {@code this} by {@link #ensureSlab}, read
+   * without a lock on every acquire (a volatile read, so two threads never meet on a monitor).
+   */
+  private final AtomicReferenceArray<@Nullable Reservation> slabs;
 
   private MemoryPool(
       Backend backend,
@@ -108,7 +112,7 @@ public final class MemoryPool implements AutoCloseable {
     this.slots = slots;
     this.queue = queue;
     this.maxMemoryBytes = maxMemoryBytes;
-    this.slabs = new Reservation[slotsPerSlab == 0 ? 0 : Math.ceilDiv(slots.length, slotsPerSlab)];
+    this.slabs = new AtomicReferenceArray<>(slotsPerSlab == 0 ? 0 : Math.ceilDiv(slots.length, slotsPerSlab));
   }
 
   /**
@@ -229,7 +233,7 @@ public final class MemoryPool implements AutoCloseable {
    * @throws BackendException if the backend refuses
    */
   private synchronized void ensureSlab(int k) {
-    if (slabs[k] != null) {
+    if (slabs.get(k) != null) {
       return;
     }
     int first = k * slotsPerSlab;
@@ -252,7 +256,7 @@ public final class MemoryPool implements AutoCloseable {
     for (int i = 0; i < count; i++) {
       slots[first + i].attach(r);
     }
-    slabs[k] = r;
+    slabs.set(k, r);
     onSlab.accept(r);
   }
 
@@ -311,9 +315,9 @@ public final class MemoryPool implements AutoCloseable {
     spares.add(range);
   }
 
-  /** Whether a slot's slab is reserved; read under the pool's lock, as {@link #ensureSlab} writes. */
-  private synchronized boolean slabReserved(int slot) {
-    return slabs[slot / slotsPerSlab] != null;
+  /** Whether a slot's slab is reserved (after which its slots have their reservation). */
+  private boolean slabReserved(int slot) {
+    return slabs.get(slot / slotsPerSlab) != null;
   }
 
   /**
@@ -567,8 +571,8 @@ public final class MemoryPool implements AutoCloseable {
    *
    * @return the reservation, or {@code null} for a pool of no slots
    */
-  public synchronized @Nullable Reservation slab() {
-    return slabs.length == 0 ? null : slabs[0];
+  public @Nullable Reservation slab() {
+    return slabs.length() == 0 ? null : slabs.get(0);
   }
 
   /**
@@ -576,10 +580,10 @@ public final class MemoryPool implements AutoCloseable {
    *
    * @return the count
    */
-  public synchronized int reservedSlabs() {
+  public int reservedSlabs() {
     int n = 0;
-    for (Reservation r : slabs) {
-      n += r == null ? 0 : 1;
+    for (int k = 0; k < slabs.length(); k++) {
+      n += slabs.get(k) == null ? 0 : 1;
     }
     return n;
   }
@@ -674,7 +678,8 @@ public final class MemoryPool implements AutoCloseable {
   public void close() {
     RuntimeException failure = null;
     synchronized (this) {
-      for (Reservation r : slabs) {
+      for (int k = 0; k < slabs.length(); k++) {
+        Reservation r = slabs.get(k);
         if (r != null) {
           failure = closeQuietly(r, failure);
         }
