@@ -624,9 +624,14 @@ public final class MemoryPool implements AutoCloseable {
    * @return how many slots were trimmed
    */
   public int trimIdle(long cutoff) {
-    int sum = 0;
+    return (int) overStripes(slots -> slots.trimIdle(cutoff));
+  }
+
+  /** Sums a figure over every stripe's slot pool. */
+  private long overStripes(java.util.function.ToLongFunction<SlotPool> figure) {
+    long sum = 0;
     for (Stripe stripe : stripes) {
-      sum += stripe.slots().trimIdle(cutoff);
+      sum += figure.applyAsLong(stripe.slots());
     }
     return sum;
   }
@@ -637,11 +642,7 @@ public final class MemoryPool implements AutoCloseable {
    * @return the count
    */
   public long inlineResets() {
-    long sum = 0;
-    for (Stripe stripe : stripes) {
-      sum += stripe.slots().inlineResets();
-    }
-    return sum;
+    return overStripes(SlotPool::inlineResets);
   }
 
   /**
@@ -650,11 +651,7 @@ public final class MemoryPool implements AutoCloseable {
    * @return the count
    */
   public long batchedResets() {
-    long sum = 0;
-    for (Stripe stripe : stripes) {
-      sum += stripe.slots().batchedResets();
-    }
-    return sum;
+    return overStripes(SlotPool::batchedResets);
   }
 
   /**
@@ -663,11 +660,7 @@ public final class MemoryPool implements AutoCloseable {
    * @return the count
    */
   public long exhaustions() {
-    long sum = 0;
-    for (Stripe stripe : stripes) {
-      sum += stripe.slots().exhaustions();
-    }
-    return sum;
+    return overStripes(SlotPool::exhaustions);
   }
 
   /**
