@@ -83,7 +83,7 @@ public final class MemoryPool implements AutoCloseable {
   /** Reservations made for spares, closed with the pool; guarded by {@code this}. */
   private final List<Reservation> spareReservations = new java.util.ArrayList<>();
 
-  /** Every range that was ever a slot or a spare, for {@link #close()}; guarded by {@code this}. */
+  /** Ranges relocated away and still with their orphan, for {@link #close()}; guarded by {@code this}. */
   private final List<ImageSlot> retiredRanges = new java.util.ArrayList<>();
 
   /**
@@ -310,6 +310,7 @@ public final class MemoryPool implements AutoCloseable {
    * @param range the orphan's old slot
    */
   public synchronized void spare(ImageSlot range) {
+    retiredRanges.remove(range); // identity: from now on it is a spare
     range.purgeImage();
     range.resetForReuse(0);
     spares.add(range);
@@ -506,7 +507,7 @@ public final class MemoryPool implements AutoCloseable {
    */
   private void afterFree(Stripe s, ModuleImages owner, int memoryIndex) {
     if (owner.isClosed()) {
-      s.slots().flushQueue();
+      queue.flush();
       s.slots().purge(owner.key(memoryIndex));
     }
   }

@@ -200,13 +200,6 @@ public final class SlotPool implements DecommitQueue.Owner {
     return total;
   }
 
-  /**
-   * Flushes the engine's decommit queue (for a purge, which must see pending slots free).
-   */
-  public void flushQueue() {
-    queue.flush();
-  }
-
   @Override
   public void decommitFailed(int slot) {
     contents.decommitFailed(slot);
