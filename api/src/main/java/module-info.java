@@ -11,6 +11,7 @@ module dev.wasmpool.api {
   requires static org.checkerframework.checker.qual;
 
   exports dev.wasmpool.api;
+  exports dev.wasmpool.api.binding;
 
   uses dev.wasmpool.spi.BackendProvider;
 }

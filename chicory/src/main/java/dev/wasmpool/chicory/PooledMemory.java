@@ -44,11 +44,15 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       that is all zero, or that holds exactly the module's memory image, which the {@link
  *       #initialize(Instance, DataSegment[], int)} Chicory always calls next would produce anyway.
  *       Any later {@code zero()} clears the memory.
- *   <li><b>Image data is not rewritten.</b> On the first initialisation, when {@link
- *       LinearMemory#imageInPlace()} says the slot holds the module's image, active segments are
- *       bounds-checked and their evaluated offsets compared with the constant offsets the image was
- *       built from; when all match, no byte is written. Otherwise every segment is written, as
- *       Chicory does.
+ *   <li><b>Image data is not rewritten, and nothing is decided per instance.</b> The first
+ *       initialisation by an instance of the module follows the plan made at load ({@link
+ *       DataSegmentCache#plan()}): when {@link LinearMemory#imageInPlace()} says the slot holds the
+ *       module's image, nothing is written or evaluated, whatever the number of segments;
+ *       otherwise the module's active segments are written in order, evaluating only offsets that
+ *       are not constant. (A segment dropped by code that ran before the first initialisation, which
+ *       only {@code withInitialize(false)} allows, is still written from the module.) A later
+ *       initialisation, or one for another module's instance, writes what that instance's segments
+ *       say, as Chicory does.
  *   <li><b>Use after close throws {@link IllegalStateException}</b>, which is not a Wasm trap (not a
  *       {@link ChicoryException}): once the allocation is closed, every byte access through this
  *       object (loads, stores, bulk operations, atomics, {@code memory.grow}) fails, so a stale
@@ -318,9 +322,22 @@ final class PooledMemory implements Memory {
     if (dataSegments == null) {
       return;
     }
-    if (first && linear.imageInPlace() && imageMatches(instance, dataSegments, memoryIndex)) {
+    if (first && moduleData.isModule(instance.module())) {
+      // The load-time plan: nothing to do when the image is in place, else the module's segments
+      // with their constant offsets (only the others are evaluated).
+      moduleData
+          .plan()
+          .initialize(
+              memoryIndex,
+              linear.imageInPlace(),
+              sizeInBytes(),
+              segmentIndex -> evaluatedOffset(instance, moduleData.segment(segmentIndex)),
+              UninstantiableException::new,
+              (offset, data) -> write(offset, data, 0, data.length));
       return;
     }
+    // Initialised again, or for another module's instance (an imported memory): what the
+    // instance's segments say now, as Chicory does.
     for (int i = 0; i < dataSegments.length; i++) {
       DataSegment candidate = dataSegments[i];
       if (candidate instanceof ActiveDataSegment active) {
@@ -328,7 +345,7 @@ final class PooledMemory implements Memory {
           continue;
         }
         byte[] data = moduleData.bytes(i, active);
-        int offset = (int) computeConstantValue(instance, active.offsetInstructions())[0];
+        int offset = evaluatedOffset(instance, active);
         checkBounds(offset, data.length, sizeInBytes(), UninstantiableException::new);
         write(offset, data, 0, data.length);
       } else if (!(candidate instanceof PassiveDataSegment)) {
@@ -337,30 +354,8 @@ final class PooledMemory implements Memory {
     }
   }
 
-  /**
-   * Whether the slot's image holds exactly what writing this memory's active segments would
-   * produce: every such segment is the module's own, its offset evaluates to the constant the
-   * image was built from, and it fits.
-   */
-  private boolean imageMatches(Instance instance, DataSegment[] dataSegments, int memoryIndex) {
-    int limit = sizeInBytes();
-    for (int i = 0; i < dataSegments.length; i++) {
-      if (!(dataSegments[i] instanceof ActiveDataSegment active) || active.index() != memoryIndex) {
-        continue;
-      }
-      long expected = moduleData.isModuleSegment(i, active)
-          ? moduleData.constantOffset(i)
-          : DataSegmentCache.NOT_CONSTANT;
-      if (expected == DataSegmentCache.NOT_CONSTANT) {
-        return false;
-      }
-      int offset = (int) computeConstantValue(instance, active.offsetInstructions())[0];
-      int length = moduleData.bytes(i, active).length;
-      if (Integer.toUnsignedLong(offset) != expected || offset < 0 || (long) offset + length > limit) {
-        return false;
-      }
-    }
-    return true;
+  private static int evaluatedOffset(Instance instance, DataSegment segment) {
+    return (int) computeConstantValue(instance, ((ActiveDataSegment) segment).offsetInstructions())[0];
   }
 
   @Override
