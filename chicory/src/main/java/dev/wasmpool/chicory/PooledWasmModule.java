@@ -3,9 +3,9 @@ package dev.wasmpool.chicory;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.InterpreterMachine;
 import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.runtime.Store;
 import com.dylibso.chicory.wasm.WasmModule;
 import dev.wasmpool.api.Engine;
-import dev.wasmpool.api.InstanceAllocation;
 import dev.wasmpool.api.ModuleValidationException;
 import dev.wasmpool.api.PoolExhaustedException;
 import dev.wasmpool.api.PooledModule;
@@ -90,35 +90,106 @@ public final class PooledWasmModule implements AutoCloseable {
   /**
    * Creates an instance from the pool, letting the caller add to Chicory's {@link
    * Instance.Builder} first: imports ({@code withImportValues}), another machine ({@code
-   * withMachineFactory}), {@code withStart(false)}, and so on. The memory and table factories are
-   * the pool's and are set after {@code options} runs; {@code withMemoryLimits} is not supported.
+   * withMachineFactory}), {@code withMemoryLimits} (between the declared minimum and maximum),
+   * {@code withStart(false)}, and so on. The memory and table factories are the pool's: {@code
+   * options} must not replace them.
    *
    * @param options changes to the builder, for example {@code b -> b.withImportValues(imports)}
    * @return the instance, owned by the caller, who closes it
    * @throws PoolExhaustedException if a pool has no free slot
    * @throws com.dylibso.chicory.wasm.ChicoryException if Chicory cannot link or instantiate the
    *     module, for example when the start function traps (the slots are then returned, reset)
-   * @throws IllegalStateException if the module or the engine was closed
+   * @throws IllegalStateException if the module or the engine was closed, or {@code options} set
+   *     its own memory or table factory (build the instance with {@link #resources()} instead)
+   * @throws IllegalArgumentException if {@code withMemoryLimits} leaves the declared limits
    */
   public PooledInstance instantiate(@Nullable Consumer<Instance.Builder> options) {
-    InstanceAllocation allocation = pooled.allocate();
+    InstanceBinder binder = new InstanceBinder(shape, pooled, pooled.allocate());
     try {
-      InstanceBinder binder = new InstanceBinder(shape, allocation);
-      Instance.Builder builder = Instance.builder(module).withMachineFactory(machineFactory);
+      Instance.Builder builder =
+          Instance.builder(module)
+              .withMachineFactory(machineFactory)
+              .withMemoryFactory(binder)
+              .withTableFactory(binder);
       if (options != null) {
         options.accept(builder);
       }
-      Instance instance = builder.withMemoryFactory(binder).withTableFactory(binder).build();
-      return new PooledInstance(instance, allocation, binder.madeMemories());
+      Instance instance = builder.build();
+      checkFactoriesUsed(binder);
+      return new PooledInstance(instance, binder);
     } catch (RuntimeException | Error e) {
       // A failed instantiation (link error, trap in start) returns its slots, reset, at once.
       try {
-        allocation.close();
+        binder.release();
       } catch (RuntimeException suppressed) {
         e.addSuppressed(suppressed);
       }
       throw e;
     }
+  }
+
+  /** Fails when the instance's options replaced the pool's factories: its memories would not be pooled. */
+  private void checkFactoriesUsed(InstanceBinder binder) {
+    int memories = shape.descriptor().memories().size();
+    if (binder.memoriesMade() < memories) {
+      throw new IllegalStateException(
+          "module "
+              + name()
+              + ": the options of instantiate set Instance.Builder.withMemoryFactory, which replaces"
+              + " the pool's memories; build the instance with PooledWasmModule.resources() to use"
+              + " the pool's factories with your own builder");
+    }
+    if (binder.tablesMade() < shape.tableCount()) {
+      throw new IllegalStateException(
+          "module "
+              + name()
+              + ": the options of instantiate set Instance.Builder.withTableFactory, which replaces"
+              + " the pool's tables; build the instance with PooledWasmModule.resources() to use"
+              + " the pool's factories with your own builder");
+    }
+  }
+
+  /**
+   * Pooled memories and tables for one instance the caller builds with Chicory's own {@code
+   * Instance.builder(wasmModule())}; see {@link PooledResources}. Nothing is taken from the pool
+   * until Chicory calls one of its factories.
+   *
+   * @return the resources, owned by the caller, who closes them once the instance is done
+   * @throws IllegalStateException if the module was closed (checked when a slot is taken)
+   */
+  public PooledResources resources() {
+    return new PooledResources(new InstanceBinder(shape, pooled, null));
+  }
+
+  /**
+   * Creates an instance from the pool, linked through a Chicory {@link Store}: its imports come
+   * from {@code store.toImportValues()}, and the instance's exports are registered in the store
+   * under {@code name}, so that modules instantiated later can import them (each of those pooled
+   * too when instantiated this way).
+   *
+   * @param store the store to link with
+   * @param name the name the instance's exports are registered under
+   * @param options further changes to the builder, as for {@link #instantiate(Consumer)}
+   * @return the instance, owned by the caller, who closes it (the store still names it then; an
+   *     instance linked to a closed one fails with {@link IllegalStateException} when it uses its
+   *     memory or table)
+   * @throws PoolExhaustedException if a pool has no free slot
+   * @throws com.dylibso.chicory.wasm.ChicoryException if Chicory cannot link or instantiate the
+   *     module (the slots are then returned, reset)
+   * @throws IllegalStateException if the module or the engine was closed
+   */
+  public PooledInstance instantiate(Store store, String name, @Nullable Consumer<Instance.Builder> options) {
+    Objects.requireNonNull(name, "name");
+    PooledInstance instance =
+        instantiate(
+            builder -> {
+              builder.withImportValues(store.toImportValues());
+              if (options != null) {
+                options.accept(builder);
+              }
+            });
+    store.register(name, instance.instance());
+    return instance;
   }
 
   /**
