@@ -1,5 +1,10 @@
 package dev.wasmpool.api;
 
+import dev.wasmpool.api.binding.AccountedResource;
+import dev.wasmpool.api.binding.InstanceAllocation;
+import dev.wasmpool.api.binding.ModuleDescriptor;
+import dev.wasmpool.api.binding.PooledModule;
+import dev.wasmpool.api.binding.ResourcePermit;
 import dev.wasmpool.api.internal.engine.Engines;
 
 /**

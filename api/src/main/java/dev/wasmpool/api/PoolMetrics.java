@@ -1,5 +1,9 @@
 package dev.wasmpool.api;
 
+import dev.wasmpool.api.binding.AccountedResource;
+import dev.wasmpool.api.binding.InstanceAllocation;
+import dev.wasmpool.api.binding.ResourcePermit;
+
 /**
  * A snapshot of an engine's pools, taken by {@link Engine#metrics()}: immutable and thread-safe.
  * The counts are read one after another without a global lock, so under concurrent use they may

@@ -5,10 +5,10 @@ import com.dylibso.chicory.runtime.TableFactory;
 import com.dylibso.chicory.runtime.TableInstance;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.Table;
-import dev.wasmpool.api.InstanceAllocation;
-import dev.wasmpool.api.LinearMemory;
-import dev.wasmpool.api.MemoryType;
-import dev.wasmpool.api.PooledModule;
+import dev.wasmpool.api.binding.InstanceAllocation;
+import dev.wasmpool.api.binding.LinearMemory;
+import dev.wasmpool.api.binding.MemoryType;
+import dev.wasmpool.api.binding.PooledModule;
 import java.util.function.Function;
 import org.checkerframework.checker.nullness.qual.Nullable;
 

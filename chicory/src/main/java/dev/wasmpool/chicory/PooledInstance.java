@@ -3,7 +3,7 @@ package dev.wasmpool.chicory;
 import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
-import dev.wasmpool.api.InstanceAllocation;
+import dev.wasmpool.api.binding.InstanceAllocation;
 
 /**
  * A Chicory {@link Instance} whose linear memories and tables live in pool slots. Closing it

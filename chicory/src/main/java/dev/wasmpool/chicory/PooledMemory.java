@@ -12,7 +12,7 @@ import com.dylibso.chicory.wasm.types.ActiveDataSegment;
 import com.dylibso.chicory.wasm.types.DataSegment;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.PassiveDataSegment;
-import dev.wasmpool.api.LinearMemory;
+import dev.wasmpool.api.binding.LinearMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -59,7 +59,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       handle can never read or write the slot's next tenant. {@link #pages()} keeps answering
  *       the last size. (When another thread than the one that instantiated closes the instance,
  *       that thread's accesses still reach the instance's own bytes until its slot is released,
- *       which waits for them; see {@link dev.wasmpool.api.InstanceAllocation}.)
+ *       which waits for them; see {@link dev.wasmpool.api.binding.InstanceAllocation}.)
  * </ul>
  *
  * <p>Thread-safety: as Chicory's memories for unshared memory. Accesses may come from any thread

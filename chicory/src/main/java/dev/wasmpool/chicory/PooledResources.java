@@ -4,7 +4,7 @@ import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.runtime.TableFactory;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
-import dev.wasmpool.api.InstanceAllocation;
+import dev.wasmpool.api.binding.InstanceAllocation;
 import dev.wasmpool.api.PoolExhaustedException;
 import java.util.Optional;
 import java.util.function.Function;

@@ -8,7 +8,7 @@ import com.dylibso.chicory.wasm.WasmModule;
 import dev.wasmpool.api.Engine;
 import dev.wasmpool.api.ModuleValidationException;
 import dev.wasmpool.api.PoolExhaustedException;
-import dev.wasmpool.api.PooledModule;
+import dev.wasmpool.api.binding.PooledModule;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;

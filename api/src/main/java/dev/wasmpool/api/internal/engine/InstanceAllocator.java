@@ -1,6 +1,6 @@
 package dev.wasmpool.api.internal.engine;
 
-import dev.wasmpool.api.ModuleDescriptor;
+import dev.wasmpool.api.binding.ModuleDescriptor;
 import dev.wasmpool.api.PoolMetrics;
 import dev.wasmpool.api.internal.limits.InstanceLimits;
 import dev.wasmpool.api.internal.memory.ModuleImages;
