@@ -36,6 +36,9 @@ final class InstanceBinder implements Function<MemoryLimits, Memory>, TableFacto
   /** The memories made so far, in index order; revoked when the instance closes. */
   private final @Nullable PooledMemory[] made;
 
+  /** The tables made so far, in index order; revoked when the instance closes. */
+  private final @Nullable PooledTable[] madeTables;
+
   private int nextMemory;
   private int nextTable;
 
@@ -47,6 +50,7 @@ final class InstanceBinder implements Function<MemoryLimits, Memory>, TableFacto
     this.module = module;
     this.allocation = allocation;
     this.made = new PooledMemory[shape.descriptor().memories().size()];
+    this.madeTables = new PooledTable[shape.tableCount()];
   }
 
   /** The allocation, made now if no factory call made it yet. */
@@ -88,7 +92,7 @@ final class InstanceBinder implements Function<MemoryLimits, Memory>, TableFacto
   }
 
   /**
-   * Revokes the memories made, then closes the allocation (if one was made): every later access
+   * Revokes the memories and tables made, then closes the allocation (if one was made): every later access
    * through them throws, and the slots go back to the pool. Idempotent.
    */
   void release() {
@@ -96,6 +100,11 @@ final class InstanceBinder implements Function<MemoryLimits, Memory>, TableFacto
     for (PooledMemory memory : made) {
       if (memory != null) {
         memory.revoke();
+      }
+    }
+    for (PooledTable table : madeTables) {
+      if (table != null) {
+        table.revoke();
       }
     }
     InstanceAllocation current = allocation;
@@ -191,6 +200,7 @@ final class InstanceBinder implements Function<MemoryLimits, Memory>, TableFacto
             shape.tableMinimum(index),
             shape.tableMaximum(index),
             initValue);
+    madeTables[index] = pooled;
     nextTable++;
     return pooled;
   }
