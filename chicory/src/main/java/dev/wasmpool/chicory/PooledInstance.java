@@ -33,7 +33,7 @@ public final class PooledInstance implements AutoCloseable {
 
   PooledInstance(Instance instance, InstanceBinder binder) {
     this.instance = instance;
-    this.allocation = binder.allocation();
+    this.allocation = binder.slots().allocation();
     this.binder = binder;
   }
 
@@ -96,7 +96,7 @@ public final class PooledInstance implements AutoCloseable {
     // First cut the Memory objects loose (plain writes, published by the allocation's close),
     // then close the allocation, whose arenas make even a racing access fail or stay on this
     // tenant's own bytes.
-    binder.release();
+    binder.slots().release();
   }
 
   @Override

@@ -84,7 +84,7 @@ public final class PooledResources implements AutoCloseable {
    * @return the allocation, empty until a factory was called
    */
   public Optional<InstanceAllocation> allocation() {
-    return binder.allocated() ? Optional.of(binder.allocation()) : Optional.empty();
+    return binder.slots().allocated() ? Optional.of(binder.slots().allocation()) : Optional.empty();
   }
 
   /**
@@ -103,6 +103,6 @@ public final class PooledResources implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    binder.release();
+    binder.slots().release();
   }
 }

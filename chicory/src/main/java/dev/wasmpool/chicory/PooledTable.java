@@ -9,6 +9,7 @@ import com.dylibso.chicory.wasm.types.TableLimits;
 import com.dylibso.chicory.wasm.types.ValType;
 import com.dylibso.chicory.wasm.types.Value;
 import dev.wasmpool.api.binding.SlotTable;
+import dev.wasmpool.api.binding.SlotView;
 import dev.wasmpool.api.binding.TableSlot;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -55,9 +56,9 @@ final class PooledTable extends TableInstance {
     }
   }
 
-  /** Cuts the table loose from its slot when the instance closes: every later access throws. */
-  void revoke() {
-    elements.view().revoke();
+  /** The slot view, revoked when the instance closes: every later access throws. */
+  SlotView view() {
+    return elements.view();
   }
 
   @Override

@@ -120,7 +120,7 @@ public final class PooledWasmModule implements AutoCloseable {
     } catch (RuntimeException | Error e) {
       // A failed instantiation (link error, trap in start) returns its slots, reset, at once.
       try {
-        binder.release();
+        binder.slots().release();
       } catch (RuntimeException suppressed) {
         e.addSuppressed(suppressed);
       }
@@ -131,7 +131,7 @@ public final class PooledWasmModule implements AutoCloseable {
   /** Fails when the instance's options replaced the pool's factories: its memories would not be pooled. */
   private void checkFactoriesUsed(InstanceBinder binder) {
     int memories = shape.descriptor().memories().size();
-    if (binder.memoriesMade() < memories) {
+    if (binder.slots().memoriesTaken() < memories) {
       throw new IllegalStateException(
           "module "
               + name()
@@ -139,7 +139,7 @@ public final class PooledWasmModule implements AutoCloseable {
               + " the pool's memories; build the instance with PooledWasmModule.resources() to use"
               + " the pool's factories with your own builder");
     }
-    if (binder.tablesMade() < shape.tableCount()) {
+    if (binder.slots().tablesTaken() < shape.tableCount()) {
       throw new IllegalStateException(
           "module "
               + name()
