@@ -10,12 +10,12 @@ import com.dylibso.chicory.wasm.types.Table;
 import com.dylibso.chicory.wasm.types.TableLimits;
 import com.dylibso.chicory.wasm.types.TableSection;
 import com.dylibso.chicory.wasm.types.ValType;
+import dev.wasmpool.api.binding.InstanceSize;
 import dev.wasmpool.api.binding.MemoryInit;
 import dev.wasmpool.api.binding.MemoryType;
 import dev.wasmpool.api.binding.ModuleDescriptor;
 import dev.wasmpool.api.binding.TableType;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -28,19 +28,6 @@ import java.util.OptionalLong;
  * <p>Immutable and thread-safe.
  */
 final class ModuleShape {
-
-  // Per-instance metadata sizes, in the spirit of Wasmtime's VMContext layout (64-bit): what one
-  // instance of the module would need in a native runtime, checked against maxCoreInstanceSize.
-  static final long HEADER_BYTES = 160;
-  static final long FUNCTION_BYTES = 32;
-  static final long IMPORTED_FUNCTION_BYTES = 32;
-  static final long TYPE_BYTES = 4;
-  static final long GLOBAL_BYTES = 16;
-  static final long MEMORY_BYTES = 16;
-  static final long IMPORTED_MEMORY_BYTES = 8;
-  static final long TABLE_BYTES = 16;
-  static final long IMPORTED_TABLE_BYTES = 16;
-  static final long SEGMENT_BYTES = 8;
 
   private final ModuleDescriptor descriptor;
   private final DataSegmentCache data;
@@ -123,34 +110,18 @@ final class ModuleShape {
     return new ModuleShape(descriptor, data, elementTypes, minimums, maximums);
   }
 
-  /** The estimated per-instance metadata, by part; parts that are zero are left out. */
+  /** The estimated per-instance metadata, by part ({@link InstanceSize}). */
   private static Map<String, Long> instanceSize(WasmModule module, DataSegmentCache data) {
-    int importedFunctions = module.importSection().count(ExternalType.FUNCTION);
-    int importedMemories = module.importSection().count(ExternalType.MEMORY);
-    int importedTables = module.importSection().count(ExternalType.TABLE);
-    int importedGlobals = module.importSection().count(ExternalType.GLOBAL);
-    int definedMemories = module.memorySection().map(s -> s.memoryCount()).orElse(0);
-    Map<String, Long> parts = new LinkedHashMap<>();
-    parts.put("header", HEADER_BYTES);
-    put(parts, "imported functions", importedFunctions * IMPORTED_FUNCTION_BYTES);
-    put(parts, "functions", module.functionSection().functionCount() * FUNCTION_BYTES);
-    put(parts, "types", module.typeSection().typeCount() * TYPE_BYTES);
-    put(parts, "globals", (importedGlobals + module.globalSection().globalCount()) * GLOBAL_BYTES);
-    put(parts, "imported memories", importedMemories * IMPORTED_MEMORY_BYTES);
-    put(parts, "memories", definedMemories * MEMORY_BYTES);
-    put(parts, "imported tables", importedTables * IMPORTED_TABLE_BYTES);
-    put(parts, "tables", module.tableSection().tableCount() * TABLE_BYTES);
-    put(
-        parts,
-        "segments",
-        ((long) data.size() + module.elementSection().elementCount()) * SEGMENT_BYTES);
-    return parts;
-  }
-
-  private static void put(Map<String, Long> parts, String name, long bytes) {
-    if (bytes > 0) {
-      parts.put(name, bytes);
-    }
+    return InstanceSize.estimate(
+        module.importSection().count(ExternalType.FUNCTION),
+        module.functionSection().functionCount(),
+        module.typeSection().typeCount(),
+        module.importSection().count(ExternalType.GLOBAL) + module.globalSection().globalCount(),
+        module.importSection().count(ExternalType.MEMORY),
+        module.memorySection().map(s -> s.memoryCount()).orElse(0),
+        module.importSection().count(ExternalType.TABLE),
+        module.tableSection().tableCount(),
+        (long) data.size() + module.elementSection().elementCount());
   }
 
   ModuleDescriptor descriptor() {
