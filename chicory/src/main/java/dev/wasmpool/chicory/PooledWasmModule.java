@@ -1,5 +1,6 @@
 package dev.wasmpool.chicory;
 
+import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.InterpreterMachine;
 import com.dylibso.chicory.runtime.Machine;
@@ -242,6 +243,7 @@ public final class PooledWasmModule implements AutoCloseable {
     private @Nullable String name;
     private Function<Instance, Machine> machineFactory = InterpreterMachine::new;
     private boolean compile;
+    private @Nullable Consumer<MachineFactoryCompiler.Builder> compilerOptions;
 
     private Builder(Engine engine, WasmModule module) {
       this.engine = Objects.requireNonNull(engine, "engine");
@@ -261,7 +263,10 @@ public final class PooledWasmModule implements AutoCloseable {
 
     /**
      * The machine every instance runs on, for example a build-time compiled module's {@code
-     * create} method. An instance may still choose another through {@code
+     * create} method: {@code PooledWasmModule.builder(engine, MyModule.load())
+     * .withMachineFactory(MyModule::create).build()} runs the code {@code
+     * chicory-compiler-maven-plugin} generated on pooled memories and tables, with nothing compiled
+     * at load. An instance may still choose another through {@code
      * Instance.Builder.withMachineFactory}.
      *
      * @param machineFactory the factory; by default Chicory's interpreter
@@ -270,6 +275,7 @@ public final class PooledWasmModule implements AutoCloseable {
     public Builder withMachineFactory(Function<Instance, Machine> machineFactory) {
       this.machineFactory = Objects.requireNonNull(machineFactory, "machineFactory");
       this.compile = false;
+      this.compilerOptions = null;
       return this;
     }
 
@@ -282,6 +288,24 @@ public final class PooledWasmModule implements AutoCloseable {
      */
     public Builder withCompiler() {
       this.compile = true;
+      this.compilerOptions = null;
+      return this;
+    }
+
+    /**
+     * Runs instances on Chicory's runtime compiler, as {@link #withCompiler()}, with Chicory's
+     * compiler options: {@code options} receives the {@code MachineFactoryCompiler.Builder} of the
+     * module before {@link #build()} compiles it, for example {@code b ->
+     * b.withInterpreterFallback(InterpreterFallback.WARN).withCache(cache)} to run functions the
+     * compiler cannot handle on the interpreter, and to reuse compiled classes across loads and
+     * processes through a {@code com.dylibso.chicory.compiler.Cache}.
+     *
+     * @param options sets options on Chicory's compiler builder; it must not call {@code compile()}
+     * @return this builder
+     */
+    public Builder withCompiler(Consumer<MachineFactoryCompiler.Builder> options) {
+      this.compile = true;
+      this.compilerOptions = Objects.requireNonNull(options, "options");
       return this;
     }
 
@@ -298,7 +322,7 @@ public final class PooledWasmModule implements AutoCloseable {
       PooledModule pooled = engine.register(shape.descriptor());
       try {
         Function<Instance, Machine> machines =
-            compile ? RuntimeCompiler.compile(module) : machineFactory;
+            compile ? RuntimeCompiler.compile(module, compilerOptions) : machineFactory;
         return new PooledWasmModule(module, shape, pooled, machines);
       } catch (RuntimeException | Error e) {
         pooled.close();
