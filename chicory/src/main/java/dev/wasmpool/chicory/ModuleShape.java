@@ -4,6 +4,7 @@ import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ActiveDataSegment;
 import com.dylibso.chicory.wasm.types.DataSegment;
 import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.MemoryImport;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.MemorySection;
 import com.dylibso.chicory.wasm.types.Table;
@@ -29,7 +30,19 @@ import java.util.OptionalLong;
  */
 final class ModuleShape {
 
+  /**
+   * One imported memory: the import's names and limits, and the descriptor its pool slots are
+   * registered with (one memory whose data is this module's data for the import).
+   *
+   * @param module the import's module name
+   * @param name the import's field name
+   * @param limits the import's declared limits
+   * @param descriptor the descriptor of the memory's slots
+   */
+  record MemoryImportShape(String module, String name, MemoryLimits limits, ModuleDescriptor descriptor) {}
+
   private final ModuleDescriptor descriptor;
+  private final List<MemoryImportShape> memoryImports;
   private final DataSegmentCache data;
   private final ValType[] tableElementTypes;
   private final long[] tableMinimums;
@@ -40,8 +53,10 @@ final class ModuleShape {
       DataSegmentCache data,
       ValType[] tableElementTypes,
       long[] tableMinimums,
-      long[] tableMaximums) {
+      long[] tableMaximums,
+      List<MemoryImportShape> memoryImports) {
     this.descriptor = descriptor;
+    this.memoryImports = List.copyOf(memoryImports);
     this.data = data;
     this.tableElementTypes = tableElementTypes;
     this.tableMinimums = tableMinimums;
@@ -107,7 +122,48 @@ final class ModuleShape {
 
     ModuleDescriptor descriptor =
         new ModuleDescriptor(name, memories, tables, inits, instanceSize(module, data));
-    return new ModuleShape(descriptor, data, elementTypes, minimums, maximums);
+    return new ModuleShape(descriptor, data, elementTypes, minimums, maximums, memoryImports(name, module, data));
+  }
+
+  /** The module's imported memories, each with its own data as the descriptor of its slots. */
+  private static List<MemoryImportShape> memoryImports(String name, WasmModule module, DataSegmentCache data) {
+    List<MemoryImportShape> imports = new ArrayList<>();
+    for (int i = 0; i < module.importSection().importCount(); i++) {
+      if (!(module.importSection().getImport(i) instanceof MemoryImport memory)) {
+        continue;
+      }
+      int memoryIndex = imports.size();
+      MemoryLimits limits = memory.limits();
+      List<MemoryInit> inits = new ArrayList<>();
+      long segments = 0;
+      for (int s = 0; s < data.size(); s++) {
+        if (data.segment(s) instanceof ActiveDataSegment active && active.index() == memoryIndex) {
+          long offset = data.constantOffset(s);
+          segments++;
+          inits.add(
+              new MemoryInit(
+                  0,
+                  offset == DataSegmentCache.NOT_CONSTANT ? OptionalLong.empty() : OptionalLong.of(offset),
+                  data.bytes(s, active)));
+        }
+      }
+      MemoryType type =
+          new MemoryType(
+              limits.initialPages(),
+              limits.maximumPages() >= MemoryLimits.MAX_PAGES
+                  ? OptionalLong.empty()
+                  : OptionalLong.of(limits.maximumPages()),
+              limits.shared());
+      ModuleDescriptor descriptor =
+          new ModuleDescriptor(
+              name + " import " + memory.module() + "." + memory.name(),
+              List.of(type),
+              List.of(),
+              inits,
+              InstanceSize.estimate(0, 0, 0, 0, 0, 1, 0, 0, segments));
+      imports.add(new MemoryImportShape(memory.module(), memory.name(), limits, descriptor));
+    }
+    return imports;
   }
 
   /** The estimated per-instance metadata, by part ({@link InstanceSize}). */
@@ -126,6 +182,10 @@ final class ModuleShape {
 
   ModuleDescriptor descriptor() {
     return descriptor;
+  }
+
+  List<MemoryImportShape> memoryImports() {
+    return memoryImports;
   }
 
   DataSegmentCache data() {

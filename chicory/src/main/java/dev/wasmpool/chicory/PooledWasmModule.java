@@ -6,9 +6,11 @@ import com.dylibso.chicory.runtime.InterpreterMachine;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.runtime.Store;
 import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.wasmpool.api.Engine;
 import dev.wasmpool.api.ModuleValidationException;
 import dev.wasmpool.api.PoolExhaustedException;
+import dev.wasmpool.api.binding.InstanceSlots;
 import dev.wasmpool.api.binding.PooledModule;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -41,13 +43,26 @@ public final class PooledWasmModule implements AutoCloseable {
   private final ModuleShape shape;
   private final PooledModule pooled;
   private final Function<Instance, Machine> machineFactory;
+  private final Engine engine;
+
+  /** Set by {@link #close()}, under the lock of {@link #importHosts}. */
+  private boolean closed;
+
+  /** Per imported memory: its slots' module, registered with the engine at first use. */
+  private final @Nullable PooledModule[] importHosts;
 
   private PooledWasmModule(
-      WasmModule module, ModuleShape shape, PooledModule pooled, Function<Instance, Machine> machineFactory) {
+      Engine engine,
+      WasmModule module,
+      ModuleShape shape,
+      PooledModule pooled,
+      Function<Instance, Machine> machineFactory) {
+    this.engine = engine;
     this.module = module;
     this.shape = shape;
     this.pooled = pooled;
     this.machineFactory = machineFactory;
+    this.importHosts = new PooledModule[shape.memoryImports().size()];
   }
 
   /**
@@ -163,6 +178,47 @@ public final class PooledWasmModule implements AutoCloseable {
   }
 
   /**
+   * A memory from the pool for one of the module's imported memories, to pass in the instance's
+   * {@code ImportValues}; see {@link ImportedMemory}. The first call registers the imported memory
+   * with the engine, with the module's data for that memory as its image, so that its slots have
+   * affinity with this module.
+   *
+   * @param importedMemoryIndex the index among the module's imported memories (0 for the first)
+   * @return the memory, owned by the caller, who closes it
+   * @throws IndexOutOfBoundsException if the module imports fewer memories
+   * @throws ModuleValidationException if the imported memory does not fit the pool's limits
+   * @throws PoolExhaustedException if a pool has no free slot
+   * @throws IllegalStateException if the module or the engine was closed
+   */
+  public ImportedMemory importedMemory(int importedMemoryIndex) {
+    ModuleShape.MemoryImportShape imported = shape.memoryImports().get(importedMemoryIndex);
+    PooledModule host;
+    synchronized (importHosts) {
+      if (closed) {
+        throw new IllegalStateException("the module " + name() + " was closed");
+      }
+      host = importHosts[importedMemoryIndex];
+      if (host == null) {
+        host = engine.register(imported.descriptor());
+        importHosts[importedMemoryIndex] = host;
+      }
+    }
+    InstanceSlots slots =
+        new InstanceSlots(host, host.allocate(), "take a new ImportedMemory for each instance group");
+    try {
+      MemoryLimits limits = imported.limits();
+      PooledMemory memory =
+          slots.track(
+              new PooledMemory(
+                  slots.nextMemory(limits.initialPages(), limits.maximumPages()), limits, shape.data()));
+      return new ImportedMemory(slots, memory, imported.module(), imported.name());
+    } catch (RuntimeException | Error e) {
+      slots.release();
+      throw e;
+    }
+  }
+
+  /**
    * Creates an instance from the pool, linked through a Chicory {@link Store}: its imports come
    * from {@code store.toImportValues()}, and the instance's exports are registered in the store
    * under {@code name}, so that modules instantiated later can import them (each of those pooled
@@ -220,10 +276,18 @@ public final class PooledWasmModule implements AutoCloseable {
     return shape.descriptor().name();
   }
 
-  /** Purges the module's affine slots and releases its images. Idempotent. */
+  /** Purges the module's affine slots (and its imported memories') and releases its images. Idempotent. */
   @Override
   public void close() {
-    pooled.close();
+    synchronized (importHosts) {
+      closed = true;
+      pooled.close();
+      for (PooledModule host : importHosts) {
+        if (host != null) {
+          host.close();
+        }
+      }
+    }
   }
 
   @Override
@@ -323,7 +387,7 @@ public final class PooledWasmModule implements AutoCloseable {
       try {
         Function<Instance, Machine> machines =
             compile ? RuntimeCompiler.compile(module, compilerOptions) : machineFactory;
-        return new PooledWasmModule(module, shape, pooled, machines);
+        return new PooledWasmModule(engine, module, shape, pooled, machines);
       } catch (RuntimeException | Error e) {
         pooled.close();
         throw e;
