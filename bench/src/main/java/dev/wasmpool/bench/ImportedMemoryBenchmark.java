@@ -23,7 +23,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -67,10 +66,11 @@ public class ImportedMemoryBenchmark {
   /** Parses the module and loads it into a Linux-backed engine. */
   @Setup(Level.Trial)
   public void setUp() {
-    try (InputStream in =
-        Objects.requireNonNull(
-            ImportedMemoryBenchmark.class.getResourceAsStream("/npm/emscripten-module.wasm"),
-            "bench resource /npm/emscripten-module.wasm")) {
+    InputStream resource = ImportedMemoryBenchmark.class.getResourceAsStream("/npm/emscripten-module.wasm");
+    if (resource == null) {
+      throw new IllegalStateException("bench resource /npm/emscripten-module.wasm is missing");
+    }
+    try (InputStream in = resource) {
       wasm = Parser.parse(in.readAllBytes());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
