@@ -164,6 +164,7 @@ public final class InstanceSlots {
   /**
    * Remembers the runtime object made over a memory or table slot, to revoke it on release.
    *
+   * @param <V> the view's type
    * @param view the memory's or table's view
    * @return the view
    */
