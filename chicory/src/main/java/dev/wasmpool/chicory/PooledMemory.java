@@ -153,30 +153,4 @@ final class PooledMemory extends SlotMemory implements Memory {
     }
     segments[segment] = PassiveDataSegment.EMPTY;
   }
-
-  // ---- Chicory's deprecated locking API -------------------------------------------------------
-
-  @Override
-  @SuppressWarnings("removal")
-  public Object lock(int address) {
-    throw new UnsupportedOperationException("pooled memories use lock-free atomics");
-  }
-
-  @Override
-  @SuppressWarnings("removal")
-  public int waitOn(int address, int expected, long timeout) {
-    throw waitOnUnshared();
-  }
-
-  @Override
-  @SuppressWarnings("removal")
-  public int waitOn(int address, long expected, long timeout) {
-    throw waitOnUnshared();
-  }
-
-  @Override
-  @SuppressWarnings("removal")
-  public int notify(int address, int maxThreads) {
-    return 0;
-  }
 }

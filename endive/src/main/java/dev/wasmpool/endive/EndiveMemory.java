@@ -113,28 +113,4 @@ final class EndiveMemory extends SlotMemory implements Memory {
     }
     segments[segment] = PassiveDataSegment.EMPTY;
   }
-
-  @Override
-  @SuppressWarnings("removal")
-  public Object lock(int address) {
-    throw new UnsupportedOperationException("pooled memories use lock-free atomics");
-  }
-
-  @Override
-  @SuppressWarnings("removal")
-  public int waitOn(int address, int expected, long timeout) {
-    throw waitOnUnshared();
-  }
-
-  @Override
-  @SuppressWarnings("removal")
-  public int waitOn(int address, long expected, long timeout) {
-    throw waitOnUnshared();
-  }
-
-  @Override
-  @SuppressWarnings("removal")
-  public int notify(int address, int maxThreads) {
-    return 0;
-  }
 }

@@ -805,6 +805,53 @@ public abstract class SlotMemory extends SlotView {
   // ---- threads and atomics ------------------------------------------------------------------
 
   /**
+   * The per-address lock of the runtimes' deprecated locking API: pooled memories have none, their
+   * atomics are lock-free.
+   *
+   * @param address the byte address
+   * @return never
+   * @throws UnsupportedOperationException always
+   */
+  public final Object lock(int address) {
+    throw new UnsupportedOperationException("pooled memories use lock-free atomics");
+  }
+
+  /**
+   * The runtimes' deprecated wait: always fails, as no thread can wait on an unshared memory.
+   *
+   * @param address the byte address
+   * @param expected the expected value
+   * @param timeout the timeout
+   * @return never
+   */
+  public final int waitOn(int address, int expected, long timeout) {
+    throw waitOnUnshared();
+  }
+
+  /**
+   * The runtimes' deprecated wait: always fails, as no thread can wait on an unshared memory.
+   *
+   * @param address the byte address
+   * @param expected the expected value
+   * @param timeout the timeout
+   * @return never
+   */
+  public final int waitOn(int address, long expected, long timeout) {
+    throw waitOnUnshared();
+  }
+
+  /**
+   * The runtimes' deprecated wake-up: none can wait on an unshared memory.
+   *
+   * @param address the byte address
+   * @param maxThreads the most threads to wake
+   * @return 0
+   */
+  public final int notify(int address, int maxThreads) {
+    return 0;
+  }
+
+  /**
    * Waits on an address: always fails, as no thread can wait on an unshared memory.
    *
    * @param addr the byte address
