@@ -98,6 +98,19 @@ public final class GuestRights {
   }
 
   /**
+   * Gives the calling thread host rights unless it is running some instance's guest code, for a
+   * thread that reaches a striped slot without instantiating, closing or running an instance (for
+   * example through a {@code Memory} object handed to it): Linux starts it with the stripe keys
+   * denied. A thread in guest code keeps its guest rights, which is what protection keys enforce.
+   */
+  public void reachFromHost() {
+    int previous = register.exchangeRights(HOST);
+    if (new ProtectionMask(previous).isGuest()) {
+      register.exchangeRights(previous);
+    }
+  }
+
+  /**
    * Undoes {@link #enterGuest()} or {@link #enterHost()}: restores {@code previous} if it is the
    * rights of some instance's guest code (a nested switch: key 0 allowed, each other key either
    * allowed or denied for both reads and writes, some denied), and host rights otherwise.

@@ -28,6 +28,9 @@ public class SlotView {
   private final Supplier<MemorySegment> shared;
   private final String name;
 
+  /** The slot's rights; when they restrict, other threads never get the shared view to keep. */
+  private final GuestRights rights;
+
   /** Set by {@link #revoke()}. */
   private boolean revoked;
 
@@ -42,9 +45,31 @@ public class SlotView {
    * @param name what the slot is, for messages: for example {@code "memory 0"}
    */
   public SlotView(MemorySegment local, Supplier<MemorySegment> shared, String name) {
+    this(local, shared, name, GuestRights.UNRESTRICTED);
+  }
+
+  /**
+   * Creates a view over a slot that may be striped with a protection key.
+   *
+   * <p>With rights that {@link GuestRights#restricts() restrict}, the view keeps the owner's local
+   * segment even after another thread's access: Linux starts each thread with the stripe keys
+   * denied, so every access from another thread must come through {@link
+   * #sharedAfter(RuntimeException)}, which gives that thread host rights ({@link
+   * GuestRights#reachFromHost()}) before it touches the slot. Such accesses pay the slow path each
+   * time.
+   *
+   * @param local the segment to start with, as for {@link #SlotView(MemorySegment, Supplier,
+   *     String)}
+   * @param shared the allocation's shared view, as for {@link #SlotView(MemorySegment, Supplier,
+   *     String)}
+   * @param name what the slot is, for messages
+   * @param rights the rights of the slot's allocation ({@link LinearMemory#guestRights()})
+   */
+  public SlotView(MemorySegment local, Supplier<MemorySegment> shared, String name, GuestRights rights) {
     this.segment = local;
     this.shared = shared;
     this.name = name;
+    this.rights = rights;
   }
 
   /**
@@ -54,7 +79,7 @@ public class SlotView {
    * @return the view
    */
   public static SlotView of(LinearMemory memory) {
-    return new SlotView(memory.localSegment(), memory::segment, "memory " + memory.index());
+    return new SlotView(memory.localSegment(), memory::segment, "memory " + memory.index(), memory.guestRights());
   }
 
   /**
@@ -88,7 +113,9 @@ public class SlotView {
   /**
    * The slow path of an access that failed: for a {@link WrongThreadException}, switches to the
    * shared view and returns it, so the access can run again (the failed one wrote nothing);
-   * anything else is rethrown as {@link #diagnose(RuntimeException)} says.
+   * anything else is rethrown as {@link #diagnose(RuntimeException)} says. On a striped slot the
+   * calling thread gets host rights first, unless it runs guest code, and the view stays the
+   * owner's (see {@link #SlotView(MemorySegment, Supplier, String, GuestRights)}).
    *
    * @param failure what the access threw
    * @return the shared segment
@@ -105,6 +132,10 @@ public class SlotView {
     } catch (IllegalStateException closed) {
       closed.addSuppressed(failure);
       throw closedFailure(closed);
+    }
+    if (rights.restricts()) {
+      rights.reachFromHost();
+      return view;
     }
     segment = view;
     return view;

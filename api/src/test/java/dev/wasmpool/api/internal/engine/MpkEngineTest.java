@@ -17,7 +17,9 @@ import dev.wasmpool.api.binding.GuestRights;
 import dev.wasmpool.api.binding.InstanceAllocation;
 import dev.wasmpool.api.MemoryProtectionKeys;
 import dev.wasmpool.api.PoolExhaustedException;
+import dev.wasmpool.api.binding.LinearMemory;
 import dev.wasmpool.api.binding.PooledModule;
+import dev.wasmpool.api.binding.SlotMemory;
 import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.api.internal.layout.SlabLayout;
 import dev.wasmpool.api.internal.memory.MemoryPool;
@@ -228,6 +230,72 @@ class MpkEngineTest {
     t.join();
     assertEquals(0, seen[0], "after allocate");
     assertEquals(0, seen[1], "after close");
+  }
+
+  /** The smallest runtime memory over a slot: what a binding's memory does, with plain exceptions. */
+  private static final class ViewMemory extends SlotMemory {
+    ViewMemory(LinearMemory linear) {
+      super(linear, (int) linear.pages(), (int) linear.pages(), false);
+    }
+
+    @Override
+    protected RuntimeException trap(String message) {
+      return new IllegalArgumentException(message);
+    }
+
+    @Override
+    protected RuntimeException unalignedAtomic() {
+      return new IllegalArgumentException("unaligned");
+    }
+
+    @Override
+    protected RuntimeException waitOnUnshared() {
+      return new IllegalArgumentException("unshared");
+    }
+  }
+
+  /** Runs {@code access} on a new thread that starts with Linux's rights; the rights after it. */
+  private int rightsAfterOnNewThread(int startRights, Runnable access) throws Exception {
+    int[] after = new int[1];
+    Throwable[] failure = new Throwable[1];
+    Thread t =
+        new Thread(
+            () -> {
+              backend.keys().setRights(startRights);
+              try {
+                access.run();
+              } catch (Throwable e) {
+                failure[0] = e;
+              }
+              after[0] = backend.keys().rights();
+            });
+    t.start();
+    t.join();
+    if (failure[0] != null) {
+      throw new AssertionError("access failed", failure[0]);
+    }
+    return after[0];
+  }
+
+  @Test
+  void memoryHandleOnThreadsThatNeverUsedTheEngine_eachGetsHostRightsBeforeTouchingTheSlot() throws Exception {
+    engine = stripedEngine(MemoryProtectionKeys.ENABLE);
+    PooledModule module = engine.register(withMemory("m", 1, -1));
+    int linuxInitial = 0x5555_5554; // keys 1-15 access-disabled, as Linux starts threads
+    try (InstanceAllocation a = module.allocate()) {
+      ViewMemory memory = new ViewMemory(a.memories().get(0));
+      memory.write(7, new byte[] {42});
+      byte[] read = new byte[2];
+      // Two threads in turn: the second must not find a shared view the first left behind.
+      assertEquals(0, rightsAfterOnNewThread(linuxInitial, () -> read[0] = memory.read(7)), "first thread");
+      assertEquals(0, rightsAfterOnNewThread(linuxInitial, () -> read[1] = memory.read(7)), "second thread");
+      assertEquals(42, read[0]);
+      assertEquals(42, read[1]);
+      // A thread that runs guest code keeps its guest rights: that is what the keys enforce.
+      int guest = a.guestRights().guestRegister();
+      assertEquals(guest, rightsAfterOnNewThread(guest, () -> memory.read(7)), "thread in guest code");
+      assertEquals(42, memory.read(7), "the owner still reads through its own view");
+    }
   }
 
   @Test
