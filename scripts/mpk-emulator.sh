@@ -41,9 +41,10 @@ else
   set --
   inner_cwd=$here
   echo "mpk-emulator: building the tests on the host (offline)"
-  (cd "$here" && mvn -B -ntp -q -o -DskipTests test-compile -pl chicory -am)
-  (cd "$here" && mvn -B -ntp -q -o dependency:build-classpath -pl chicory -Dmdep.includeScope=test \
-      -Dmdep.outputFile="$work/dependencies.txt")
+  # One reactor run, so that sibling modules (testkit) resolve to this checkout, not to ~/.m2; the
+  # chicory module comes last and leaves its class path in the file.
+  (cd "$here" && mvn -B -ntp -q -o -DskipTests test-compile dependency:build-classpath -pl chicory -am \
+      -Dmdep.includeScope=test -Dmdep.outputFile="$work/dependencies.txt")
   launcher_jar=$(ls "$HOME"/.m2/repository/org/junit/platform/junit-platform-launcher/*/junit-platform-launcher-*.jar \
       | grep "/$(sed 's|.*junit-platform-engine/\([^/]*\)/.*|\1|' "$work/dependencies.txt")/" | head -1)
   # This checkout's classes, not whatever wasmpool snapshot the local repository holds; copied, so

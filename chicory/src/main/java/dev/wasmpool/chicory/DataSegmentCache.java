@@ -44,6 +44,9 @@ final class DataSegmentCache {
   /** The module, recognised by identity in {@code Instance.module()}; {@code null} for {@link #NONE}. */
   private final @Nullable WasmModule module;
 
+  /** The module pooled instances are built from ({@link InstantiableModule}), recognised too. */
+  private final @Nullable WasmModule instantiable;
+
   /** The module's segment objects, in module order; identity matters. */
   private final DataSegment[] segments;
 
@@ -58,6 +61,7 @@ final class DataSegmentCache {
 
   private DataSegmentCache(@Nullable WasmModule module, DataSegment[] segments, long[] minimumPages) {
     this.module = module;
+    this.instantiable = module == null ? null : InstantiableModule.of(module);
     this.segments = segments;
     this.bytes = new byte[segments.length][];
     this.constantOffsets = new long[segments.length];
@@ -115,10 +119,21 @@ final class DataSegmentCache {
    * Whether an instance is of this module, so that its data segments are this cache's.
    *
    * @param candidate the module of the instance that initialises a memory
-   * @return {@code true} if it is this cache's module itself
+   * @return {@code true} if it is this cache's module itself, or the one instances are built from
    */
   boolean isModule(WasmModule candidate) {
-    return candidate == module;
+    return candidate == module || candidate == instantiable;
+  }
+
+  /**
+   * The module pooled instances are built from: the module without the data segments no
+   * instruction names ({@link InstantiableModule}).
+   *
+   * @param loaded the module this cache was made of
+   * @return the module to pass to {@code Instance.builder}
+   */
+  WasmModule instantiable(WasmModule loaded) {
+    return loaded == module && instantiable != null ? instantiable : loaded;
   }
 
   /**

@@ -163,7 +163,7 @@ public final class PooledWasmModule implements AutoCloseable {
       GuestRights rights = allocation.guestRights();
       boolean switching = rights.restricts();
       Instance.Builder builder =
-          Instance.builder(module)
+          Instance.builder(shape.data().instantiable(module))
               .withMachineFactory(switching ? GuestMachine.factory(machineFactory, rights) : machineFactory)
               .withMemoryFactory(binder)
               .withTableFactory(binder);

@@ -238,6 +238,47 @@ class MpkHardwareTest {
   }
 
   @Test
+  void threadThatNeverUsedTheEngine_reachesAMemoryHandedToIt() throws Exception {
+    assumeTrue(pku(), NEEDS_PKU);
+    java.util.concurrent.CountDownLatch handed = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicReference<com.dylibso.chicory.runtime.Memory> memory =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    int[] read = new int[2];
+    Throwable[] failure = new Throwable[1];
+    // Started before the engine exists, so it keeps Linux's initial rights (keys 1-15 denied):
+    // pkey_alloc grants a key to the allocating thread only. Without the slow path's switch to host
+    // rights its first access would end this JVM with SEGV_PKUERR.
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                handed.await();
+                com.dylibso.chicory.runtime.Memory m = memory.get();
+                read[0] = m.read(3);
+                m.writeByte(4, (byte) 11);
+                read[1] = m.read(4);
+              } catch (Throwable e) {
+                failure[0] = e;
+              }
+            });
+    t.start();
+    try (Engine engine = stripedEngine(MemoryProtectionKeys.ENABLE);
+        PooledWasmModule module = PooledWasmModule.load(engine, storeModule());
+        PooledInstance p = module.instantiate()) {
+      p.export("store").apply(3, 9);
+      memory.set(p.memory());
+      handed.countDown();
+      t.join();
+      if (failure[0] != null) {
+        throw new AssertionError(failure[0]);
+      }
+      assertEquals(9, read[0]);
+      assertEquals(11, read[1]);
+      assertEquals(11, p.memory().read(4), "the owner sees the other thread's write");
+    }
+  }
+
+  @Test
   void rawAccessToAnotherStripe_killsGuestRights_withSegvPkuerr_hostRightsRead() throws Exception {
     assumeTrue(pku(), NEEDS_PKU);
     Child host = child("host");
