@@ -1,10 +1,12 @@
 package dev.wasmpool.bench;
 
+import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.ByteBufferMemory;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportMemory;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.FunctionImport;
@@ -24,6 +26,8 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -31,6 +35,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -40,14 +45,18 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Instantiation of a module that imports its memory (the {@code imported} shape): emscripten's
  * QuickJS from npm ({@code @jitl/quickjs-wasmfile-release-sync} 0.32.0; 256 initial pages, 93
- * active data segments), instantiated and closed with its imported memory from the pool ({@code
- * pooled}), against Chicory's default, a new {@code ByteBufferMemory} per instance ({@code
- * chicory}). Nothing runs in the instance; its host functions are never called.
+ * active data segments), instantiated and closed ({@code instantiateClose}), or instantiated, four
+ * pages written by the host (one i32 into each of the first four pages) and closed ({@code
+ * instantiateTouchClose}), per memory: {@code pooled-linux} and {@code pooled-portable} import a
+ * memory from the pool ({@code PooledWasmModule.importedMemory}); {@code chicory-bytebuffer} and
+ * {@code chicory-bytearray} import a new memory of Chicory's, as a host without wasmpool does; {@code
+ * chicory-floor} imports one memory built once that costs nothing ({@link FloorMemory}). Nothing
+ * runs in the instance; its host functions are never called.
  *
  * <p>Run alone: {@code java --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar
  * ImportedMemoryBenchmark} (after {@code mvn -B -ntp -q -DskipTests package -pl bench -am}).
  */
-// JMH calls @Setup before any benchmark method runs.
+// JMH sets the @Param field, and @Setup the others, before any benchmark method runs.
 @SuppressWarnings("initialization.field.uninitialized")
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -57,13 +66,21 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {BenchSettings.NATIVE_ACCESS, BenchSettings.HEAP})
 public class ImportedMemoryBenchmark {
 
+  /** Pages the touch variant writes to. */
+  static final int TOUCHED_PAGES = 4;
+
+  /** The compared memory; see the class comment. */
+  @Param({"pooled-linux", "pooled-portable", "chicory-bytebuffer", "chicory-bytearray", "chicory-floor"})
+  public String memory;
+
   private WasmModule wasm;
   private HostFunction[] hosts;
   private MemoryLimits limits;
-  private Engine engine;
-  private PooledWasmModule module;
+  private @Nullable Engine engine;
+  private @Nullable PooledWasmModule module;
+  private Function<MemoryLimits, Memory> memories;
 
-  /** Parses the module and loads it into a Linux-backed engine. */
+  /** Parses the module and, for the pooled memories, loads it into an engine. */
   @Setup(Level.Trial)
   public void setUp() {
     InputStream resource = ImportedMemoryBenchmark.class.getResourceAsStream("/npm/emscripten-module.wasm");
@@ -92,61 +109,99 @@ public class ImportedMemoryBenchmark {
       }
     }
     hosts = functions.toArray(HostFunction[]::new);
-    engine =
-        Engine.create(
-            EngineConfig.builder()
-                .backend("linux")
-                .memoryReservation(64L << 20)
-                .allocationStrategy(
-                    AllocationStrategy.pooling(
-                        PoolingAllocationConfig.builder()
-                            .totalMemories(4)
-                            .totalTables(4)
-                            .tableElements(1000)
-                            .maxMemorySize(64L << 20)
-                            .build()))
-                .build());
-    module = PooledWasmModule.load(engine, wasm);
+    switch (memory) {
+      case "pooled-linux", "pooled-portable" -> {
+        Engine created =
+            Engine.create(
+                EngineConfig.builder()
+                    .backend(memory.substring("pooled-".length()))
+                    .memoryReservation(64L << 20)
+                    .allocationStrategy(
+                        AllocationStrategy.pooling(
+                            PoolingAllocationConfig.builder()
+                                .totalMemories(4)
+                                .totalTables(4)
+                                .tableElements(1000)
+                                .maxMemorySize(64L << 20)
+                                .build()))
+                    .build());
+        engine = created;
+        module = PooledWasmModule.load(created, wasm);
+      }
+      case "chicory-bytebuffer" -> memories = ByteBufferMemory::new;
+      case "chicory-bytearray" -> memories = ByteArrayMemory::new;
+      case Subject.FLOOR -> {
+        Memory built = new ByteArrayMemory(limits);
+        build(built);
+        FloorMemory floor = FloorMemory.of(built);
+        memories = l -> floor;
+      }
+      default -> throw new IllegalArgumentException("memory must be one of " + Subject.MEMORIES + " (was " + memory + ")");
+    }
   }
 
-  /** Closes the module and engine. */
+  /** Closes the module and engine, if any. */
   @TearDown(Level.Trial)
   public void tearDown() {
-    module.close();
-    engine.close();
-  }
-
-  /**
-   * Instantiate + close with the imported memory (and the table) from the pool.
-   *
-   * @return the memory's size, so the instance is not dead code
-   */
-  @Benchmark
-  public int pooled() {
-    try (ImportedMemory memory = module.importedMemory(0);
-        PooledInstance instance =
-            module.instantiate(
-                b -> b.withImportValues(
-                    ImportValues.builder().addFunction(hosts).addMemory(memory.importMemory()).build()))) {
-      return instance.memory().pages();
+    if (module != null) {
+      module.close();
+    }
+    if (engine != null) {
+      engine.close();
     }
   }
 
   /**
-   * Instantiate with Chicory's default memory, as a host without wasmpool does.
+   * Instantiate + close.
    *
-   * @return the memory's size
+   * @return the memory's size, so the instance is not dead code
    */
   @Benchmark
-  public int chicory() {
-    Instance instance =
-        Instance.builder(wasm)
-            .withImportValues(
-                ImportValues.builder()
-                    .addFunction(hosts)
-                    .addMemory(new ImportMemory("a", "a", new ByteBufferMemory(limits)))
-                    .build())
-            .build();
-    return instance.memory().pages();
+  public int instantiateClose() {
+    PooledWasmModule pooled = module;
+    if (pooled != null) {
+      try (ImportedMemory imported = pooled.importedMemory(0);
+          PooledInstance instance = instantiate(pooled, imported)) {
+        return instance.memory().pages();
+      }
+    }
+    return build(memories.apply(limits)).memory().pages();
+  }
+
+  /**
+   * Instantiate, write one i32 into each of the first four pages from the host, close.
+   *
+   * @return the last value written
+   */
+  @Benchmark
+  public int instantiateTouchClose() {
+    PooledWasmModule pooled = module;
+    if (pooled != null) {
+      try (ImportedMemory imported = pooled.importedMemory(0);
+          PooledInstance instance = instantiate(pooled, imported)) {
+        return touch(instance.memory());
+      }
+    }
+    return touch(build(memories.apply(limits)).memory());
+  }
+
+  private PooledInstance instantiate(PooledWasmModule pooled, ImportedMemory imported) {
+    return pooled.instantiate(
+        b -> b.withImportValues(ImportValues.builder().addFunction(hosts).addMemory(imported.importMemory()).build()));
+  }
+
+  /** Chicory's own instantiation with {@code imported} as the memory. */
+  private Instance build(Memory imported) {
+    return Instance.builder(wasm)
+        .withImportValues(
+            ImportValues.builder().addFunction(hosts).addMemory(new ImportMemory("a", "a", imported)).build())
+        .build();
+  }
+
+  private static int touch(Memory memory) {
+    for (int page = 0; page < TOUCHED_PAGES; page++) {
+      memory.writeI32(page << 16, page + 1);
+    }
+    return TOUCHED_PAGES;
   }
 }

@@ -23,7 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code one_segment} (the same memory with one of them), maximum 65536 pages; nothing runs in the
  * instance. Pooled memories
  * reuse the module's warm slot (its image still mapped) and reset it on close; Chicory's memories
- * allocate, zero and copy the data on every instantiation.
+ * allocate, zero and copy the data on every instantiation; {@code chicory-floor} is Chicory's
+ * builder with a memory that costs nothing ({@link FloorMemory}), the floor pooled instantiation is
+ * judged against.
  *
  * <p>Run alone: {@code java --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar
  * InstantiateBenchmark} (after {@code mvn -B -ntp -q -DskipTests package -pl bench -am}); the whole
@@ -40,11 +42,11 @@ import org.openjdk.jmh.annotations.Warmup;
 public class InstantiateBenchmark {
 
   /** The compared memory; see {@link Subject}. */
-  @Param({"pooled-linux", "pooled-portable", "chicory-bytebuffer", "chicory-bytearray"})
+  @Param({"pooled-linux", "pooled-portable", "chicory-bytebuffer", "chicory-bytearray", "chicory-floor"})
   public String memory;
 
   /** The module shape. */
-  @Param({"small", "medium", "large", "segments", "one_segment"})
+  @Param({"small", "medium", "large", "segments", "one_segment", "image16m"})
   public String shape;
 
   private Subject subject;

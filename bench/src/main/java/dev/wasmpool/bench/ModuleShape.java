@@ -18,7 +18,9 @@ public enum ModuleShape {
   /** 20 pages, 4,000 active segments of 8 bytes each, one every 256 bytes. */
   SEGMENTS(20, 4000 * 8, 4000),
   /** The memory of {@link #SEGMENTS} with one 8-byte segment: what 4,000 segments are compared with. */
-  ONE_SEGMENT(20, 8, 1);
+  ONE_SEGMENT(20, 8, 1),
+  /** 270 pages, 16 MiB of data: an image the size of Flite's voices. */
+  IMAGE16M(270, 16 * 1024 * 1024, 1);
 
   /** The distance between the starts of two segments of a many-segment shape, in bytes. */
   static final int SEGMENT_STRIDE = 256;

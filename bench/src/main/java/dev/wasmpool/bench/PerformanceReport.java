@@ -37,6 +37,22 @@ final class PerformanceReport {
   /** Two-thread throughput over one-thread throughput, at least. */
   static final double SCALING_MIN_RATIO = 1.8;
 
+  /** v2: pooled instantiate + close over Chicory's floor ({@link Subject#FLOOR}), at most. */
+  static final double FLOOR_MAX_RATIO = 1.25;
+
+  /** v2: bytes allocated per pooled instantiate + close, below. */
+  static final double ALLOCATION_MAX_BYTES = 4096;
+
+  /** The instantiation shapes of InstantiateBenchmark, in report order. */
+  static final List<String> SHAPES = List.of("small", "medium", "large", "segments", "one_segment", "image16m");
+
+  /** The name the imported-memory shape has in targets; its figures are ImportedMemoryBenchmark's. */
+  static final String IMPORTED = "imported";
+
+  /** The benchmarks whose allocation per operation the report tabulates. */
+  static final List<String> ALLOCATION_BENCHMARKS =
+      List.of("InstantiateBenchmark", "TouchBenchmark", "ImportedMemoryBenchmark", "ResetCostBenchmark");
+
   private final List<Measurement> measurements;
   private final Suite.Machine before;
   private final Suite.Machine after;
@@ -106,23 +122,26 @@ final class PerformanceReport {
         .append(" `withMemoryFactory(ByteArrayMemory::new)`. Each benchmark class's javadoc names its workload.\n\n");
 
     md.append("## Targets\n\n");
-    md.append("From DESIGN.md, judged on `").append(JUDGED).append("` (medians on this machine).\n\n");
-    md.append("| target | measured | for reference | verdict |\n|---|---|---|---|\n");
-    for (Target t : targets()) {
-      md.append("| ").append(t.name()).append(" | ").append(t.measured()).append(" | ")
-          .append(t.reference()).append(" | ").append(t.verdict()).append(" |\n");
-    }
-    md.append('\n');
+    md.append("Judged on `").append(JUDGED).append("` (medians on this machine). The v2 targets (issue")
+        .append(" \"Performance v2\") compare with Chicory's own floor and its faster memory; the v1 rows")
+        .append(" (DESIGN.md) stay as history.\n\n");
+    targetTable(md, "v2", targetsV2());
+    targetTable(md, "v1 (history)", targetsV1());
 
     md.append("## Results\n\n![medians per memory](performance.png)\n\n");
     section(md, "Instantiate + close, per module shape", "InstantiateBenchmark");
-    section(md, "Instantiate + touch(4) + close, medium", "TouchBenchmark");
+    section(md, "Instantiate + touch(4) + close, per module shape", "TouchBenchmark");
+    section(
+        md,
+        "Imported memory (emscripten QuickJS, 256 pages, 93 segments): instantiate + close, and with four pages written",
+        "ImportedMemoryBenchmark");
     section(md, "Reset cost against memory size (instantiate + touch(1) + close)", "ResetCostBenchmark");
     section(md, "Memory-bound execution (one instance per run)", "WorkloadBenchmark");
     section(md, "One against two threads (instantiate + close, medium)", "ConcurrencyBenchmark");
     scaling(md, "ConcurrencyBenchmark");
     section(md, "One against two threads over eight modules (instantiate + close, medium, random module per call)", "EightModulesBenchmark");
     scaling(md, "EightModulesBenchmark");
+    allocation(md);
     if (!notes.isBlank()) {
       md.append(notes.strip()).append('\n');
     }
@@ -155,6 +174,33 @@ final class PerformanceReport {
     md.append(ComparisonTable.of(rows, "memory", Subject.MEMORIES, Subject.BASELINE).toMarkdown()).append('\n');
   }
 
+  private static void targetTable(StringBuilder md, String title, List<Target> targets) {
+    md.append("### ").append(title).append("\n\n");
+    md.append("| target | measured | for reference | verdict |\n|---|---|---|---|\n");
+    for (Target t : targets) {
+      md.append("| ").append(t.name()).append(" | ").append(t.measured()).append(" | ")
+          .append(t.reference()).append(" | ").append(t.verdict()).append(" |\n");
+    }
+    md.append('\n');
+  }
+
+  /** Bytes allocated per operation ({@code -prof gc}), as a table like the others. */
+  private void allocation(StringBuilder md) {
+    List<Measurement> rows = new ArrayList<>();
+    for (Measurement m : measurements) {
+      if (!Double.isNaN(m.bytesPerOp())
+          && ALLOCATION_BENCHMARKS.stream().anyMatch(b -> m.benchmark().startsWith(b + "."))) {
+        rows.add(new Measurement(m.benchmark(), m.params(), m.threads(), m.mode(), "B/op", m.bytesPerOp(), Double.NaN));
+      }
+    }
+    md.append("### Allocation per operation (`-prof gc`, `gc.alloc.rate.norm`)\n\n");
+    if (rows.isEmpty()) {
+      md.append("Not measured in this run.\n\n");
+      return;
+    }
+    md.append(ComparisonTable.of(rows, "memory", Subject.MEMORIES, Subject.BASELINE).toMarkdown()).append('\n');
+  }
+
   private void scaling(StringBuilder md, String benchmarkClass) {
     md.append("Two-thread throughput over one-thread throughput:\n\n| memory | 1 thread | 2 threads | 2 / 1 |\n|---|---:|---:|---:|\n");
     for (String memory : Subject.MEMORIES) {
@@ -170,7 +216,82 @@ final class PerformanceReport {
     md.append('\n');
   }
 
+  /** Every target, v2 first. */
   List<Target> targets() {
+    List<Target> targets = new ArrayList<>(targetsV2());
+    targets.addAll(targetsV1());
+    return targets;
+  }
+
+  /** The targets of issue "Performance v2". */
+  List<Target> targetsV2() {
+    List<Target> targets = new ArrayList<>();
+    List<String> shapes = new ArrayList<>(SHAPES);
+    shapes.add(IMPORTED);
+    for (String shape : shapes) {
+      targets.add(floorTarget(shape));
+    }
+    for (String shape : shapes) {
+      targets.add(allocationTarget(shape));
+    }
+    for (String machine : List.of("interpreter", "compiler")) {
+      targets.add(fasterMemoryTarget(machine));
+    }
+    return targets;
+  }
+
+  /** Where a shape's instantiate + close is measured: benchmark and parameters besides memory. */
+  private static Map.Entry<String, Map<String, String>> instantiateClose(String shape) {
+    return shape.equals(IMPORTED)
+        ? Map.entry("ImportedMemoryBenchmark.instantiateClose", Map.of())
+        : Map.entry("InstantiateBenchmark.instantiateClose", Map.of("shape", shape));
+  }
+
+  private Target floorTarget(String shape) {
+    var where = instantiateClose(shape);
+    Double judged = median(where.getKey(), JUDGED, where.getValue());
+    Double floor = median(where.getKey(), Subject.FLOOR, where.getValue());
+    Double array = median(where.getKey(), "chicory-bytearray", where.getValue());
+    Double ratio = judged == null || floor == null ? null : judged / floor;
+    return new Target(
+        "instantiate + close, " + shape + " ≤ " + format(FLOOR_MAX_RATIO) + "× Chicory's floor",
+        times(ratio) + " (" + micros(judged) + " against " + micros(floor) + ")",
+        "ByteArrayMemory " + micros(array),
+        ratio == null ? null : ratio <= FLOOR_MAX_RATIO);
+  }
+
+  private Target allocationTarget(String shape) {
+    var where = instantiateClose(shape);
+    Measurement judged = find(where.getKey(), JUDGED, where.getValue());
+    Measurement floor = find(where.getKey(), Subject.FLOOR, where.getValue());
+    Double bytes = judged == null || Double.isNaN(judged.bytesPerOp()) ? null : judged.bytesPerOp();
+    Double floorBytes = floor == null || Double.isNaN(floor.bytesPerOp()) ? null : floor.bytesPerOp();
+    return new Target(
+        "allocation per instantiate + close, " + shape + " < " + format(ALLOCATION_MAX_BYTES / 1024) + " KiB",
+        bytes(bytes),
+        "Chicory's floor " + bytes(floorBytes),
+        bytes == null ? null : bytes < ALLOCATION_MAX_BYTES);
+  }
+
+  private Target fasterMemoryTarget(String machine) {
+    String benchmark = "WorkloadBenchmark.workload";
+    Map<String, String> params = Map.of("machine", machine);
+    Double judged = median(benchmark, JUDGED, params);
+    Double buffer = median(benchmark, Subject.BASELINE, params);
+    Double array = median(benchmark, "chicory-bytearray", params);
+    boolean arrayFaster = array != null && (buffer == null || array <= buffer);
+    Double best = arrayFaster ? array : buffer;
+    String bestName = arrayFaster ? "ByteArrayMemory" : "ByteBufferMemory";
+    Double ratio = judged == null || best == null ? null : best / judged;
+    return new Target(
+        "execution on the " + machine + " ≥ " + format(EXECUTION_MIN_RATIO) + "× Chicory's faster memory",
+        times(ratio) + " (" + micros(judged) + " against " + bestName + " " + micros(best) + ")",
+        "ByteBufferMemory " + micros(buffer) + ", ByteArrayMemory " + micros(array),
+        ratio == null ? null : ratio >= EXECUTION_MIN_RATIO);
+  }
+
+  /** The targets of DESIGN.md's first version, kept as history. */
+  List<Target> targetsV1() {
     List<Target> targets = new ArrayList<>();
     for (String shape : List.of("small", "medium", "large")) {
       targets.add(
@@ -184,7 +305,7 @@ final class PerformanceReport {
         atMost(
             "instantiate + touch(4) + close, medium ≤ " + format(TOUCH_MAX_MICROS) + " µs",
             "TouchBenchmark.instantiateTouchClose",
-            Map.of(),
+            Map.of("shape", "medium"),
             TOUCH_MAX_MICROS));
     targets.add(resetFlatness());
     for (String machine : List.of("interpreter", "compiler")) {
@@ -255,14 +376,24 @@ final class PerformanceReport {
 
   /** The median of one benchmark for one memory and the given other parameters. */
   private @Nullable Double median(String benchmark, String memory, Map<String, String> params) {
+    Measurement m = find(benchmark, memory, params);
+    return m == null ? null : m.median();
+  }
+
+  /** The measurement of one benchmark for one memory and the given other parameters. */
+  private @Nullable Measurement find(String benchmark, String memory, Map<String, String> params) {
     for (Measurement m : measurements) {
       if (m.benchmark().equals(benchmark)
           && memory.equals(m.params().get("memory"))
           && params.entrySet().stream().allMatch(e -> e.getValue().equals(m.params().get(e.getKey())))) {
-        return m.median();
+        return m;
       }
     }
     return null;
+  }
+
+  private static String bytes(@Nullable Double value) {
+    return value == null ? "—" : String.format(Locale.ROOT, "%,.0f B", value);
   }
 
   private static String micros(@Nullable Double value) {

@@ -31,6 +31,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       which uses {@link ByteBufferMemory}; closing does nothing (the garbage collector reclaims
  *       the instance).
  *   <li>{@code chicory-bytearray}: the same with {@code withMemoryFactory(ByteArrayMemory::new)}.
+ *   <li>{@code chicory-floor}: the same with a memory factory that returns one memory built once,
+ *       its data already in place, whose initialisation and zeroing do nothing ({@link
+ *       FloorMemory}): what Chicory's own {@code Instance.Builder.build()} costs with a memory that
+ *       costs nothing, the floor any pooled instantiation is compared with. Its instances share the
+ *       one memory, so it is only meaningful where nothing depends on a fresh memory.
  * </ul>
  *
  * <p>Every subject runs on Chicory's interpreter, or, when compiled, on code from Chicory's
@@ -43,7 +48,10 @@ public abstract sealed class Subject implements AutoCloseable {
 
   /** The {@code memory} parameter values, in the column order of the report. */
   public static final List<String> MEMORIES =
-      List.of("pooled-linux", "pooled-portable", "chicory-bytebuffer", "chicory-bytearray");
+      List.of("pooled-linux", "pooled-portable", "chicory-bytebuffer", "chicory-bytearray", "chicory-floor");
+
+  /** The floor: Chicory's instantiation with a memory that costs nothing. */
+  public static final String FLOOR = "chicory-floor";
 
   /** The column every ratio is relative to: Chicory's default memory. */
   public static final String BASELINE = "chicory-bytebuffer";
@@ -81,6 +89,7 @@ public abstract sealed class Subject implements AutoCloseable {
       case "pooled-portable" -> new Pooled("portable", module, compiled);
       case "chicory-bytebuffer" -> new Chicory(module, ByteBufferMemory::new, compiled);
       case "chicory-bytearray" -> new Chicory(module, ByteArrayMemory::new, compiled);
+      case FLOOR -> new Chicory(module, FloorMemory.factory(module), compiled);
       default ->
           throw new IllegalArgumentException(
               "memory must be one of " + MEMORIES + " (was " + memory + ")");

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -43,6 +44,7 @@ public final class Suite {
       List.of(
           InstantiateBenchmark.class,
           TouchBenchmark.class,
+          ImportedMemoryBenchmark.class,
           ResetCostBenchmark.class,
           WorkloadBenchmark.class,
           ConcurrencyBenchmark.class,
@@ -114,6 +116,8 @@ public final class Suite {
     }
     Options built =
         options
+            // Bytes allocated per operation, for the report's allocation table.
+            .addProfiler(GCProfiler.class)
             .resultFormat(ResultFormatType.JSON)
             .result(result.toString())
             .shouldFailOnError(true)

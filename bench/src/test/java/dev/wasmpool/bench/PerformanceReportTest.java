@@ -25,12 +25,66 @@ class PerformanceReportTest {
     ms.add(new Measurement(benchmark, p, 1, "avgt", "us/op", micros, Double.NaN));
   }
 
+  private void allocating(String benchmark, String memory, double micros, double bytes, String... params) {
+    Map<String, String> p = new java.util.TreeMap<>();
+    p.put("memory", memory);
+    for (int i = 0; i < params.length; i += 2) {
+      p.put(params[i], params[i + 1]);
+    }
+    ms.add(new Measurement(benchmark, p, 1, "avgt", "us/op", micros, Double.NaN, bytes));
+  }
+
   private void thrpt(String benchmark, String memory, int threads, double opsPerMs) {
     ms.add(new Measurement(benchmark, Map.of("memory", memory), threads, "thrpt", "ops/ms", opsPerMs, Double.NaN));
   }
 
   private List<PerformanceReport.Target> targets() {
-    return new PerformanceReport(ms, MACHINE, MACHINE, null, "").targets();
+    return new PerformanceReport(ms, MACHINE, MACHINE, null, "").targetsV1();
+  }
+
+  private List<PerformanceReport.Target> targetsV2() {
+    return new PerformanceReport(ms, MACHINE, MACHINE, null, "").targetsV2();
+  }
+
+  /** v2 figures: pooled at {@code overFloor} times the floor, allocating {@code bytes}. */
+  private void v2Measured(double overFloor, double bytes, double compiler) {
+    for (String shape : PerformanceReport.SHAPES) {
+      allocating("InstantiateBenchmark.instantiateClose", PerformanceReport.JUDGED, 2 * overFloor, bytes, "shape", shape);
+      allocating("InstantiateBenchmark.instantiateClose", Subject.FLOOR, 2, 3000, "shape", shape);
+    }
+    allocating("ImportedMemoryBenchmark.instantiateClose", PerformanceReport.JUDGED, 4 * overFloor, bytes);
+    allocating("ImportedMemoryBenchmark.instantiateClose", Subject.FLOOR, 4, 3000);
+    for (String machine : List.of("interpreter", "compiler")) {
+      avgt("WorkloadBenchmark.workload", PerformanceReport.JUDGED, machine.equals("compiler") ? compiler : 100, "machine", machine);
+      avgt("WorkloadBenchmark.workload", "chicory-bytebuffer", 120, "machine", machine);
+      avgt("WorkloadBenchmark.workload", "chicory-bytearray", 100, "machine", machine);
+    }
+  }
+
+  @Test
+  void targetsV2_withinLimits_allMet() {
+    v2Measured(1.25, 4095, 100);
+    List<PerformanceReport.Target> targets = targetsV2();
+    assertEquals(2 * (PerformanceReport.SHAPES.size() + 1) + 2, targets.size());
+    for (PerformanceReport.Target t : targets) {
+      assertEquals(Boolean.TRUE, t.met(), t.toString());
+    }
+    assertTrue(targets.get(0).measured().startsWith("1.25× (2.50 µs against 2.00 µs)"), targets.get(0).measured());
+  }
+
+  @Test
+  void targetsV2_limitsCrossed_missed_judgedOnTheFasterMemory() {
+    v2Measured(1.26, 4096, 101);
+    List<PerformanceReport.Target> targets = targetsV2();
+    int shapes = PerformanceReport.SHAPES.size() + 1;
+    for (int i = 0; i < 2 * shapes; i++) {
+      assertEquals(Boolean.FALSE, targets.get(i).met(), targets.get(i).toString());
+    }
+    assertEquals(Boolean.TRUE, targets.get(2 * shapes).met(), "interpreter 100 against ByteArrayMemory 100");
+    PerformanceReport.Target compiler = targets.get(2 * shapes + 1);
+    assertEquals(Boolean.FALSE, compiler.met(), "compiler 101 against ByteArrayMemory 100, though ByteBufferMemory is 120");
+    assertTrue(compiler.measured().contains("ByteArrayMemory 100"), compiler.measured());
+    assertEquals("4,096 B", targets.get(shapes).measured());
   }
 
   private void allMeasured(double small, double touch, double resetOne, double resetBig, double interp, double twoThreads) {
@@ -39,7 +93,7 @@ class PerformanceReportTest {
       avgt("InstantiateBenchmark.instantiateClose", memory, judged ? small : 50, "shape", "small");
       avgt("InstantiateBenchmark.instantiateClose", memory, judged ? 2 : 300, "shape", "medium");
       avgt("InstantiateBenchmark.instantiateClose", memory, judged ? 2 : 3000, "shape", "large");
-      avgt("TouchBenchmark.instantiateTouchClose", memory, judged ? touch : 350);
+      avgt("TouchBenchmark.instantiateTouchClose", memory, judged ? touch : 350, "shape", "medium");
       avgt("ResetCostBenchmark.instantiateTouchClose", memory, judged ? resetOne : 10, "pages", "1");
       avgt("ResetCostBenchmark.instantiateTouchClose", memory, judged ? resetBig : 90000, "pages", "4096");
       avgt("WorkloadBenchmark.workload", memory, judged ? interp : 100, "machine", "interpreter");
@@ -75,7 +129,7 @@ class PerformanceReportTest {
 
   @Test
   void targets_missingMeasurements_notMeasured() {
-    for (PerformanceReport.Target t : targets()) {
+    for (PerformanceReport.Target t : new PerformanceReport(ms, MACHINE, MACHINE, null, "").targets()) {
       assertEquals(null, t.met(), t.toString());
       assertEquals("not measured", t.verdict());
     }

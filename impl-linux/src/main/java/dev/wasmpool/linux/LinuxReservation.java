@@ -227,26 +227,41 @@ final class LinuxReservation implements Reservation {
       }
       // Only the written pages: by hand in the prefix; beyond it one decommit from the first
       // written page to the last (one TLB flush, none when nothing beyond the prefix was written).
-      long[] decommit = {Long.MAX_VALUE, Long.MIN_VALUE};
-      scan.forEachDirtyRun(
-          address + offset,
-          length,
-          (start, end) -> {
-            long from = start - address;
-            long to = end - address;
-            if (from < keepEnd) {
-              writeBack(from, Math.min(to, keepEnd));
-            }
-            if (to > keepEnd) {
-              decommit[0] = Math.min(decommit[0], Math.max(from, keepEnd));
-              decommit[1] = Math.max(decommit[1], to);
-            }
-          });
-      if (decommit[1] > decommit[0]) {
-        decommit(decommit[0], decommit[1] - decommit[0], deferred);
+      DirtyRuns runs = new DirtyRuns(keepEnd);
+      scan.forEachDirtyRun(address + offset, length, runs);
+      if (runs.decommitTo > runs.decommitFrom) {
+        decommit(runs.decommitFrom, runs.decommitTo - runs.decommitFrom, deferred);
       }
     } finally {
       inFlight.exit(stamp);
+    }
+  }
+
+  /**
+   * What one reset does with the written runs the scan reports: writes back those in the
+   * keep-resident prefix at once, and spans those beyond it with one range to decommit. One object
+   * per reset (a lambda with a captured array made two).
+   */
+  private final class DirtyRuns implements PageScan.RunConsumer {
+    private final long keepEnd;
+    long decommitFrom = Long.MAX_VALUE;
+    long decommitTo = Long.MIN_VALUE;
+
+    DirtyRuns(long keepEnd) {
+      this.keepEnd = keepEnd;
+    }
+
+    @Override
+    public void run(long start, long end) {
+      long from = start - address;
+      long to = end - address;
+      if (from < keepEnd) {
+        writeBack(from, Math.min(to, keepEnd));
+      }
+      if (to > keepEnd) {
+        decommitFrom = Math.min(decommitFrom, Math.max(from, keepEnd));
+        decommitTo = Math.max(decommitTo, to);
+      }
     }
   }
 

@@ -46,11 +46,33 @@ public interface InstanceAllocation extends AutoCloseable {
   List<LinearMemory> memories();
 
   /**
+   * One linear memory; the same as {@code memories().get(index)}, without making the list.
+   *
+   * @param index the defined memory's index
+   * @return the memory
+   * @throws IndexOutOfBoundsException if there is no such memory
+   */
+  default LinearMemory memory(int index) {
+    return memories().get(index);
+  }
+
+  /**
    * The tables, one per defined table, in index order.
    *
    * @return the tables
    */
   List<TableSlot> tables();
+
+  /**
+   * One table; the same as {@code tables().get(index)}, without making the list.
+   *
+   * @param index the defined table's index
+   * @return the table
+   * @throws IndexOutOfBoundsException if there is no such table
+   */
+  default TableSlot table(int index) {
+    return tables().get(index);
+  }
 
   /**
    * The rights a thread running this instance's guest code gets: key 0 and the stripe key of the

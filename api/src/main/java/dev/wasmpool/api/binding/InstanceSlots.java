@@ -141,7 +141,7 @@ public final class InstanceSlots {
               + initialPages + ", " + maximumPages + ") must stay within the declared limits of "
               + declared.minimumPages() + " to " + declaredMaximum + " pages");
     }
-    LinearMemory linear = allocation().memories().get(index);
+    LinearMemory linear = allocation().memory(index);
     long extra = initialPages - linear.pages();
     if (extra > 0 && linear.grow(extra) < 0) {
       throw new IllegalArgumentException(
@@ -167,7 +167,7 @@ public final class InstanceSlots {
           "module " + descriptor.name() + " defines " + defined + (defined == 1 ? " table" : " tables")
               + " and this factory gave them to an instance already: " + perInstanceHint);
     }
-    TableSlot slot = allocation().tables().get(index);
+    TableSlot slot = allocation().table(index);
     nextTable++;
     return slot;
   }

@@ -97,7 +97,7 @@ public abstract class SlotMemory extends SlotView {
    *     8-byte aligned
    */
   protected SlotMemory(LinearMemory linear, int initialPages, int maximumPages, boolean shared) {
-    super(linear.localSegment(), linear::segment, "memory " + linear.index(), linear.guestRights());
+    super(linear.localSegment(), linear::segment, "memory", linear.index(), linear.guestRights());
     if (shared) {
       throw new IllegalArgumentException("memory is shared which is not supported in the pooling allocator");
     }

@@ -26,7 +26,12 @@ public class SlotView {
   protected MemorySegment segment;
 
   private final Supplier<MemorySegment> shared;
-  private final String name;
+
+  /** What the slot is, for messages ({@code "memory"}), or its whole name when {@link #index} < 0. */
+  private final String kind;
+
+  /** The slot's index after {@link #kind} in messages, or -1. Kept apart so no name is built per view. */
+  private final int index;
 
   /** The slot's rights; when they restrict, other threads never get the shared view to keep. */
   private final GuestRights rights;
@@ -66,9 +71,27 @@ public class SlotView {
    * @param rights the rights of the slot's allocation ({@link LinearMemory#guestRights()})
    */
   public SlotView(MemorySegment local, Supplier<MemorySegment> shared, String name, GuestRights rights) {
+    this(local, shared, name, -1, rights);
+  }
+
+  /**
+   * Creates a view whose messages name the slot as {@code kind + " " + index}, a string made only
+   * when a message needs it.
+   *
+   * @param local the segment to start with, as for {@link #SlotView(MemorySegment, Supplier,
+   *     String)}
+   * @param shared the allocation's shared view, as for {@link #SlotView(MemorySegment, Supplier,
+   *     String)}
+   * @param kind what the slot is: for example {@code "memory"}
+   * @param index the slot's index ({@link LinearMemory#index()}), at least 0
+   * @param rights the rights of the slot's allocation, as for {@link #SlotView(MemorySegment,
+   *     Supplier, String, GuestRights)}
+   */
+  public SlotView(MemorySegment local, Supplier<MemorySegment> shared, String kind, int index, GuestRights rights) {
     this.segment = local;
     this.shared = shared;
-    this.name = name;
+    this.kind = kind;
+    this.index = index;
     this.rights = rights;
   }
 
@@ -79,7 +102,7 @@ public class SlotView {
    * @return the view
    */
   public static SlotView of(LinearMemory memory) {
-    return new SlotView(memory.localSegment(), memory::segment, "memory " + memory.index(), memory.guestRights());
+    return new SlotView(memory.localSegment(), memory::segment, "memory", memory.index(), memory.guestRights());
   }
 
   /**
@@ -89,7 +112,7 @@ public class SlotView {
    * @return the view
    */
   public static SlotView of(TableSlot table) {
-    return new SlotView(table.localElements(), table::elements, "table " + table.index());
+    return new SlotView(table.localElements(), table::elements, "table", table.index(), GuestRights.UNRESTRICTED);
   }
 
   /**
@@ -182,6 +205,6 @@ public class SlotView {
    */
   public final IllegalStateException closedFailure(Throwable cause) {
     return new IllegalStateException(
-        name + " belongs to a closed instance; its slot went back to the pool", cause);
+        (index < 0 ? kind : kind + " " + index) + " belongs to a closed instance; its slot went back to the pool", cause);
   }
 }

@@ -18,6 +18,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * @param unit the score's unit, for example {@code us/op}
  * @param median the median of the iteration scores
  * @param error the score error JMH reports (99.9% interval half-width), NaN if unknown
+ * @param bytesPerOp the bytes allocated per operation ({@code -prof gc}'s {@code
+ *     gc.alloc.rate.norm}, its median over the iterations), NaN if not profiled
  */
 public record Measurement(
     String benchmark,
@@ -26,11 +28,31 @@ public record Measurement(
     String mode,
     String unit,
     double median,
-    double error) {
+    double error,
+    double bytesPerOp) {
+
+  /** JMH's name of the secondary result that gives the bytes allocated per operation. */
+  public static final String ALLOCATION_METRIC = "gc.alloc.rate.norm";
 
   /** Copies the parameters into a sorted map. */
   public Measurement {
     params = new TreeMap<>(params);
+  }
+
+  /**
+   * A measurement without allocation figures.
+   *
+   * @param benchmark as for the canonical constructor
+   * @param params as for the canonical constructor
+   * @param threads as for the canonical constructor
+   * @param mode as for the canonical constructor
+   * @param unit as for the canonical constructor
+   * @param median as for the canonical constructor
+   * @param error as for the canonical constructor
+   */
+  public Measurement(
+      String benchmark, Map<String, String> params, int threads, String mode, String unit, double median, double error) {
+    this(benchmark, params, threads, mode, unit, median, error, Double.NaN);
   }
 
   /**
@@ -67,9 +89,21 @@ public record Measurement(
               string(result.get("mode"), "mode"),
               string(primary.get("scoreUnit"), "scoreUnit"),
               number(percentiles.get("50.0"), Double.NaN),
-              number(primary.get("scoreError"), Double.NaN)));
+              number(primary.get("scoreError"), Double.NaN),
+              allocation(result.get("secondaryMetrics"))));
     }
     return out;
+  }
+
+  /** The median of {@value #ALLOCATION_METRIC} among the secondary metrics, NaN if absent. */
+  private static double allocation(@Nullable Object secondary) {
+    if (!(secondary instanceof Map<?, ?> metrics) || !(metrics.get(ALLOCATION_METRIC) instanceof Map<?, ?> metric)) {
+      return Double.NaN;
+    }
+    if (metric.get("scorePercentiles") instanceof Map<?, ?> percentiles) {
+      return number(percentiles.get("50.0"), Double.NaN);
+    }
+    return number(metric.get("score"), Double.NaN);
   }
 
   /**

@@ -28,8 +28,6 @@ final class Allocation implements InstanceAllocation {
   private final Lifetime life;
   private final AllocatedMemory[] memories;
   private final AllocatedTable[] tables;
-  private final List<LinearMemory> memoryList;
-  private final List<TableSlot> tableList;
   private final GuestRights guestRights;
 
   /**
@@ -68,8 +66,6 @@ final class Allocation implements InstanceAllocation {
     for (int i = 0; i < tableGrants.length; i++) {
       tables[i] = new AllocatedTable(life, i, tableGrants[i]);
     }
-    this.memoryList = Collections.unmodifiableList(Arrays.asList(memories));
-    this.tableList = Collections.unmodifiableList(Arrays.asList(tables));
   }
 
   AllocatedMemory[] allocatedMemories() {
@@ -91,12 +87,23 @@ final class Allocation implements InstanceAllocation {
 
   @Override
   public List<LinearMemory> memories() {
-    return memoryList;
+    // A view made on demand: instantiation uses memory(int), so it allocates no list.
+    return Collections.unmodifiableList(Arrays.asList(memories));
+  }
+
+  @Override
+  public LinearMemory memory(int index) {
+    return memories[index];
   }
 
   @Override
   public List<TableSlot> tables() {
-    return tableList;
+    return Collections.unmodifiableList(Arrays.asList(tables));
+  }
+
+  @Override
+  public TableSlot table(int index) {
+    return tables[index];
   }
 
   @Override
