@@ -91,13 +91,7 @@ final class LinuxBackend implements Backend {
 
   @Override
   public Reservation reserve(long byteSize) {
-    String args = "byteSize=0x" + Long.toHexString(byteSize);
-    if (byteSize <= 0 || byteSize % pageSize != 0) {
-      throw new BackendException(
-          "reserve",
-          args,
-          "byteSize must be a positive multiple of the page size 0x" + Long.toHexString(pageSize));
-    }
+    String args = Ranges.requireReservationSize(byteSize, pageSize);
     open.reservationOpened("reserve", args);
     try {
       long address =
@@ -108,9 +102,9 @@ final class LinuxBackend implements Backend {
               LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE,
               -1,
               0);
-      return new LinuxReservation(this, address, byteSize, pageSize, keys);
+      return new LinuxReservation(this, open, address, byteSize, pageSize, keys);
     } catch (RuntimeException e) {
-      reservationClosed();
+      open.reservationClosed();
       throw e;
     }
   }
@@ -140,11 +134,6 @@ final class LinuxBackend implements Backend {
   @Override
   public void close() {
     open.close();
-  }
-
-  /** Called by a reservation once it is closed. */
-  void reservationClosed() {
-    open.reservationClosed();
   }
 
   /** Called by an image once it is closed. */

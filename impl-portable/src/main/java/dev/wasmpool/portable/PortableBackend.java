@@ -1,7 +1,6 @@
 package dev.wasmpool.portable;
 
 import dev.wasmpool.spi.Backend;
-import dev.wasmpool.spi.BackendException;
 import dev.wasmpool.spi.Capabilities;
 import dev.wasmpool.spi.MemoryImage;
 import dev.wasmpool.spi.ProtectionKeys;
@@ -12,8 +11,9 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The portable backend: plain Java, no native calls and nothing specific to an operating system.
- * Reservations commit memory lazily from arenas, images are copies, resets are fills and copies,
- * and there are no protection keys.
+ * Reservations allocate memory as it is needed, about as much as is accessible ({@link
+ * PortableReservation}); images are copies, resets are fills and copies, and there are no
+ * protection keys.
  *
  * <p>Thread-safe. {@link #close()} refuses while a reservation or image is open ({@link
  * OpenResources}).
@@ -61,14 +61,8 @@ final class PortableBackend implements Backend {
 
   @Override
   public Reservation reserve(long byteSize) {
-    if (byteSize <= 0 || byteSize % PAGE_SIZE != 0) {
-      throw new BackendException(
-          "reserve",
-          "byteSize=0x" + Long.toHexString(byteSize),
-          "byteSize must be a positive multiple of the page size 0x" + Long.toHexString(PAGE_SIZE));
-    }
-    open.reservationOpened("reserve", "byteSize=0x" + Long.toHexString(byteSize));
-    return new PortableReservation(this, byteSize, PAGE_SIZE);
+    open.reservationOpened("reserve", Ranges.requireReservationSize(byteSize, PAGE_SIZE));
+    return new PortableReservation(this, open, byteSize, PAGE_SIZE);
   }
 
   @Override
@@ -85,11 +79,6 @@ final class PortableBackend implements Backend {
   @Override
   public void close() {
     open.close();
-  }
-
-  /** Called by a reservation once it is closed. */
-  void reservationClosed() {
-    open.reservationClosed();
   }
 
   /** Called by an image once it is closed. */
