@@ -313,32 +313,28 @@ public abstract class BookedReservation<I extends MemoryImage> implements Reserv
 
   @Override
   public final void makeAccessible(long offset, long length) {
-    int stamp = enter("makeAccessible", offset, length);
-    try {
-      requireRange("makeAccessible", offset, length);
-      if (length == 0) {
-        return;
-      }
-      protect(offset, length, true);
-      synchronized (books) {
-        accessible.put(offset, offset + length, Boolean.TRUE);
-      }
-    } finally {
-      inFlight.exit(stamp);
-    }
+    changeAccess("makeAccessible", offset, length, true);
   }
 
   @Override
   public final void makeInaccessible(long offset, long length) {
-    int stamp = enter("makeInaccessible", offset, length);
+    changeAccess("makeInaccessible", offset, length, false);
+  }
+
+  private void changeAccess(String operation, long offset, long length, boolean readWrite) {
+    int stamp = enter(operation, offset, length);
     try {
-      requireRange("makeInaccessible", offset, length);
+      requireRange(operation, offset, length);
       if (length == 0) {
         return;
       }
-      protect(offset, length, false);
+      protect(offset, length, readWrite);
       synchronized (books) {
-        accessible.remove(offset, offset + length);
+        if (readWrite) {
+          accessible.put(offset, offset + length, Boolean.TRUE);
+        } else {
+          accessible.remove(offset, offset + length);
+        }
       }
     } finally {
       inFlight.exit(stamp);
