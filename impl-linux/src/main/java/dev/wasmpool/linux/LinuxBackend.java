@@ -112,7 +112,7 @@ final class LinuxBackend implements Backend {
   @Override
   public MemoryImage createImage(MemorySegment contents) {
     String args = Ranges.requireImageContents(contents);
-    return open.createImage(args, () -> LinuxImage.create(this, contents, pageSize));
+    return open.createImage(args, () -> LinuxImage.create(open, contents, pageSize));
   }
 
   @Override
@@ -134,11 +134,6 @@ final class LinuxBackend implements Backend {
   @Override
   public void close() {
     open.close();
-  }
-
-  /** Called by an image once it is closed. */
-  void imageClosed() {
-    open.imageClosed();
   }
 
   @Override

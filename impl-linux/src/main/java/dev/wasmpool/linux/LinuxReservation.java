@@ -1,7 +1,6 @@
 package dev.wasmpool.linux;
 
 import dev.wasmpool.spi.DecommitBatch;
-import dev.wasmpool.spi.MemoryImage;
 import dev.wasmpool.spi.ProtectionKey;
 import dev.wasmpool.spi.support.BookedReservation;
 import dev.wasmpool.spi.support.OpenResources;
@@ -59,7 +58,7 @@ final class LinuxReservation extends BookedReservation<LinuxImage> {
       long byteSize,
       long pageSize,
       @Nullable LinuxProtectionKeys keys) {
-    super(open, byteSize, pageSize);
+    super(open, LinuxImage.class, byteSize, pageSize);
     this.owner = owner;
     this.address = address;
     this.byteSize = byteSize;
@@ -206,26 +205,6 @@ final class LinuxReservation extends BookedReservation<LinuxImage> {
   @Override
   protected void protectWithKey(long offset, long length, boolean readWrite, ProtectionKey key) {
     PkeyCalls.mprotect(address + offset, length, readWrite ? PROT_RW : LibC.PROT_NONE, key.value());
-  }
-
-  @Override
-  protected @Nullable LinuxImage imageOf(MemoryImage image) {
-    return image instanceof LinuxImage linuxImage && linuxImage.owner() == owner ? linuxImage : null;
-  }
-
-  @Override
-  protected void retainImage(LinuxImage image, long offset) {
-    image.pin("mapImage", offset);
-  }
-
-  @Override
-  protected void releaseImage(LinuxImage image) {
-    image.unpin();
-  }
-
-  @Override
-  protected MemorySegment imageBytes(LinuxImage image) {
-    return image.bytes();
   }
 
   @Override

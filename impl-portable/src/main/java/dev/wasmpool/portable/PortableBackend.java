@@ -62,13 +62,13 @@ final class PortableBackend implements Backend {
   @Override
   public Reservation reserve(long byteSize) {
     open.reservationOpened("reserve", Ranges.requireReservationSize(byteSize, PAGE_SIZE));
-    return new PortableReservation(this, open, byteSize, PAGE_SIZE);
+    return new PortableReservation(open, byteSize, PAGE_SIZE);
   }
 
   @Override
   public MemoryImage createImage(MemorySegment contents) {
     String args = Ranges.requireImageContents(contents);
-    return open.createImage(args, () -> PortableImage.create(this, contents, PAGE_SIZE));
+    return open.createImage(args, () -> PortableImage.create(open, contents, PAGE_SIZE));
   }
 
   @Override
@@ -79,11 +79,6 @@ final class PortableBackend implements Backend {
   @Override
   public void close() {
     open.close();
-  }
-
-  /** Called by an image once it is closed. */
-  void imageClosed() {
-    open.imageClosed();
   }
 
   @Override

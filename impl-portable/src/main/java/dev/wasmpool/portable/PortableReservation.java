@@ -2,7 +2,6 @@ package dev.wasmpool.portable;
 
 import dev.wasmpool.spi.BackendException;
 import dev.wasmpool.spi.DecommitBatch;
-import dev.wasmpool.spi.MemoryImage;
 import dev.wasmpool.spi.ProtectionKey;
 import dev.wasmpool.spi.support.BookedReservation;
 import dev.wasmpool.spi.support.OpenResources;
@@ -46,7 +45,6 @@ final class PortableReservation extends BookedReservation<PortableImage> {
    * inside it (writeBaseline, bookedEnd), never around it.
    */
 
-  private final PortableBackend owner;
   private final long byteSize;
 
   /** The current memory, {@link MemorySegment#NULL} before any; guarded by {@code this}. */
@@ -73,14 +71,12 @@ final class PortableReservation extends BookedReservation<PortableImage> {
   /**
    * An empty reservation; allocates nothing yet.
    *
-   * @param owner the backend
    * @param open the backend's open resources, told when this reservation closes
    * @param byteSize the size
    * @param pageSize the page size
    */
-  PortableReservation(PortableBackend owner, OpenResources open, long byteSize, long pageSize) {
-    super(open, byteSize, pageSize);
-    this.owner = owner;
+  PortableReservation(OpenResources open, long byteSize, long pageSize) {
+    super(open, PortableImage.class, byteSize, pageSize);
     this.byteSize = byteSize;
   }
 
@@ -170,27 +166,6 @@ final class PortableReservation extends BookedReservation<PortableImage> {
   @Override
   protected @Nullable String keyProblem(ProtectionKey key) {
     return "protection keys are unsupported by the portable backend";
-  }
-
-  @Override
-  protected @Nullable PortableImage imageOf(MemoryImage image) {
-    return image instanceof PortableImage portable && portable.owner() == owner ? portable : null;
-  }
-
-  @Override
-  protected void retainImage(PortableImage image, long offset) {
-    // The bytes stay reachable through the books' mapping; only a closed image is refused.
-    image.requireOpen("mapImage", offset);
-  }
-
-  @Override
-  protected void releaseImage(PortableImage image) {
-    // Nothing held: the image's bytes are freed once unreachable.
-  }
-
-  @Override
-  protected MemorySegment imageBytes(PortableImage image) {
-    return image.bytes();
   }
 
   @Override

@@ -30,9 +30,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * @param <I> the backend's image type
  */
-public abstract class BookedReservation<I extends MemoryImage> implements Reservation {
+public abstract class BookedReservation<I extends BookedImage> implements Reservation {
 
   private final OpenResources open;
+  private final Class<I> imageType;
   private final long byteSize;
   private final long pageSize;
 
@@ -59,10 +60,10 @@ public abstract class BookedReservation<I extends MemoryImage> implements Reserv
    * @param offset where the mapping starts
    * @param image the image
    */
-  private record Mapping<I extends MemoryImage>(long offset, I image) {}
+  private record Mapping<I extends BookedImage>(long offset, I image) {}
 
   /** The part {@code [start, end)} of an image mapping inside a range. */
-  private record Piece<I extends MemoryImage>(long start, long end, Mapping<I> mapping) {}
+  private record Piece<I extends BookedImage>(long start, long end, Mapping<I> mapping) {}
 
   /** A coloured range {@code [start, end)}. */
   private record Coloured(long start, long end, ProtectionKey key) {}
@@ -70,12 +71,16 @@ public abstract class BookedReservation<I extends MemoryImage> implements Reserv
   /**
    * Books a fresh reservation: everything inaccessible, no image, no colour.
    *
-   * @param open the backend's count of open reservations, told when this one closes
+   * @param open the backend's open resources: told when this reservation closes, and the mark of
+   *     the images it may map (those booked in the same {@code open})
+   * @param imageType the backend's image class
    * @param byteSize the size, a positive multiple of {@code pageSize}
    * @param pageSize the backend's page size
    */
-  protected BookedReservation(OpenResources open, long byteSize, long pageSize) {
+  protected BookedReservation(
+      OpenResources open, Class<I> imageType, long byteSize, long pageSize) {
     this.open = open;
+    this.imageType = imageType;
     this.byteSize = byteSize;
     this.pageSize = pageSize;
   }
@@ -118,7 +123,7 @@ public abstract class BookedReservation<I extends MemoryImage> implements Reserv
    * Maps an image's bytes at a valid offset, readable and writable; the range holds no image.
    *
    * @param offset the start
-   * @param image the image, retained by {@link #retainImage}
+   * @param image the image, pinned
    * @throws BackendException if the system refuses; the range is then paved by {@link #pave}
    */
   protected abstract void mapImageBytes(long offset, I image);
@@ -164,38 +169,6 @@ public abstract class BookedReservation<I extends MemoryImage> implements Reserv
   }
 
   /**
-   * The backend's own image behind an image handle.
-   *
-   * @param image any image
-   * @return the image, or {@code null} if another backend created it
-   */
-  protected abstract @Nullable I imageOf(MemoryImage image);
-
-  /**
-   * Takes hold of an image about to be mapped, so that it outlives its mapping.
-   *
-   * @param image the image
-   * @param offset where it goes, for the error
-   * @throws BackendException if the image was closed
-   */
-  protected abstract void retainImage(I image, long offset);
-
-  /**
-   * Lets go of an image whose mapping went (or was never made).
-   *
-   * @param image the image
-   */
-  protected abstract void releaseImage(I image);
-
-  /**
-   * An image's bytes, for restoring by writing.
-   *
-   * @param image the image, retained
-   * @return its bytes, readable
-   */
-  protected abstract MemorySegment imageBytes(I image);
-
-  /**
    * Releases the reservation's memory; no operation runs any more.
    *
    * @throws BackendException if the system refuses
@@ -235,7 +208,7 @@ public abstract class BookedReservation<I extends MemoryImage> implements Reserv
         target.asSlice(pos, piece.start() - pos).fill((byte) 0);
       }
       MemorySegment.copy(
-          imageBytes(piece.mapping().image()),
+          piece.mapping().image().bytes(),
           piece.start() - piece.mapping().offset(),
           target,
           piece.start(),
@@ -397,8 +370,8 @@ public abstract class BookedReservation<I extends MemoryImage> implements Reserv
     Objects.requireNonNull(image, "image");
     int stamp = enter("mapImage", offset, image.byteSize());
     try {
-      I own = imageOf(image);
-      if (own == null) {
+      I own = imageType.isInstance(image) ? imageType.cast(image) : null;
+      if (own == null || !own.madeBy(open)) {
         throw new BackendException(
             "mapImage", Ranges.imageArgs(offset, image), "the image was not created by this backend");
       }
@@ -411,11 +384,11 @@ public abstract class BookedReservation<I extends MemoryImage> implements Reserv
       synchronized (books) {
         Ranges.requireNoImageOverlap(images, offset, end, image, Mapping::offset);
       }
-      retainImage(own, offset);
+      own.pin("mapImage", offset);
       try {
         mapImageBytes(offset, own);
       } catch (BackendException e) {
-        releaseImage(own);
+        own.unpin();
         paveAfterFailure(offset, end, e);
         throw e;
       }
@@ -460,7 +433,7 @@ public abstract class BookedReservation<I extends MemoryImage> implements Reserv
         accessible.put(offset, end, Boolean.TRUE);
       }
       recolour(offset, end, true);
-      releaseImage(mapping.image());
+      mapping.image().unpin();
     } finally {
       inFlight.exit(stamp);
     }
@@ -523,7 +496,7 @@ public abstract class BookedReservation<I extends MemoryImage> implements Reserv
     }
     open.reservationClosed();
     for (I image : mapped) {
-      releaseImage(image);
+      image.unpin();
     }
   }
 
@@ -601,7 +574,7 @@ public abstract class BookedReservation<I extends MemoryImage> implements Reserv
       cause.addSuppressed(recolourFailure);
     }
     for (I image : dropped) {
-      releaseImage(image);
+      image.unpin();
     }
   }
 }
