@@ -539,11 +539,12 @@ public abstract class BookedReservation<I extends BookedImage> implements Reserv
 
   /** Re-applies the keys of coloured pages in {@code [start, end)} after a mapping reset them. */
   private void recolour(long start, long end, boolean readWrite) {
-    List<Coloured> keyed = new ArrayList<>();
+    List<Coloured> keyed;
     synchronized (books) {
       if (colours.isEmpty()) {
-        return;
+        return; // the common case: nothing coloured, nothing allocated
       }
+      keyed = new ArrayList<>();
       colours.forEachOverlap(start, end, (s, e, key) -> keyed.add(new Coloured(s, e, key)));
     }
     for (Coloured piece : keyed) {
