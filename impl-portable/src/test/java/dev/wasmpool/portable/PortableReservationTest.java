@@ -207,6 +207,37 @@ class PortableReservationTest {
   }
 
   @Test
+  void growthInOneRange_whileAnotherIsMappedAndReset_losesNothing() throws Exception {
+    // The books let operations on disjoint ranges run at once; growth replaces the whole segment,
+    // so it must not race with another range's writes.
+    byte[] contents = new byte[(int) (2 * PAGE)];
+    java.util.Arrays.fill(contents, (byte) 0x5A);
+    try (PortableReservation reservation = (PortableReservation) backend.reserve(1024 * PAGE);
+        var image = backend.createImage(MemorySegment.ofArray(contents))) {
+      reservation.makeAccessible(0, 8 * PAGE);
+      Thread grower =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    for (long page = 8; page < 1024; page++) {
+                      reservation.makeAccessible(page * PAGE, PAGE);
+                      reservation.segment();
+                    }
+                  });
+      for (int i = 0; i < 2000; i++) {
+        reservation.mapImage(2 * PAGE, image);
+        assertEquals(0x5A, reservation.segment().get(ValueLayout.JAVA_BYTE, 3 * PAGE + i % PAGE));
+        reservation.reset(0, 8 * PAGE);
+        assertEquals(0x5A, reservation.segment().get(ValueLayout.JAVA_BYTE, 2 * PAGE + i % PAGE));
+        reservation.removeImage(2 * PAGE);
+        assertEquals(0, reservation.segment().get(ValueLayout.JAVA_BYTE, 2 * PAGE + i % PAGE));
+      }
+      grower.join();
+      assertEquals(1024 * PAGE, reservation.capacity());
+    }
+  }
+
+  @Test
   void mapImage_growsToCoverTheImage() {
     try (PortableReservation reservation = (PortableReservation) backend.reserve(64 * PAGE);
         var image = backend.createImage(MemorySegment.ofArray(new byte[] {1, 2, 3}))) {
