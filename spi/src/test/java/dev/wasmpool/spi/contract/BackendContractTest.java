@@ -731,6 +731,57 @@ public abstract class BackendContractTest {
     assertTrue(closed == -1 || closed == 0, "a closed reservation holds nothing: " + closed);
   }
 
+  @Test
+  void wholeResetOfInaccessibleBytes_holdsNothing_andTheyReadTheirBaselineAfter() {
+    // What an idle trim does: make a slot inaccessible, then reset it; no memory stays behind.
+    MemorySegment contents = pattern(2 * page, 43);
+    try (Reservation reservation = backend.reserve(32 * page);
+        MemoryImage image = backend.createImage(contents)) {
+      reservation.makeAccessible(0, 8 * page);
+      reservation.mapImage(2 * page, image);
+      fill(reservation, 0, 8 * page, (byte) 0x55);
+      reservation.removeImage(2 * page);
+      reservation.makeInaccessible(0, 8 * page);
+      reservation.reset(0, 8 * page, 0);
+      long held = reservation.residentBytes();
+      assertTrue(held == -1 || held == 0, "unknown, or nothing held: " + held);
+      reservation.makeAccessible(0, 8 * page);
+      assertZero(reservation, 0, 8 * page);
+    }
+  }
+
+  /* ---- revocation ---- */
+
+  @Test
+  void revoke_badRangeOrClosedReservation_rejected() {
+    Reservation reservation = backend.reserve(4 * page);
+    try {
+      assertThrows(BackendException.class, () -> reservation.revoke(1, page));
+      assertThrows(BackendException.class, () -> reservation.revoke(0, 5 * page));
+    } finally {
+      reservation.close();
+    }
+    assertThrows(BackendException.class, () -> reservation.revoke(0, page));
+  }
+
+  @Test
+  void revoke_unsupportedLeavesTheRangeAsItWas_supportedMakesItInaccessible() {
+    try (Reservation reservation = backend.reserve(4 * page)) {
+      reservation.makeAccessible(0, 4 * page);
+      fill(reservation, 0, 4 * page, (byte) 0x66);
+      boolean revoked = reservation.revoke(page, 2 * page);
+      // Bytes outside the range are untouched either way; inside it only an unrevoked range is read.
+      assertFilled(reservation, 0, page, (byte) 0x66);
+      assertFilled(reservation, 3 * page, page, (byte) 0x66);
+      if (!revoked) {
+        assertFilled(reservation, page, 2 * page, (byte) 0x66);
+      } else {
+        // The books no longer count the range as accessible: a keep-resident prefix over it fails.
+        assertThrows(BackendException.class, () -> reservation.reset(page, 2 * page, page));
+      }
+    }
+  }
+
   /* ---- concurrency ---- */
 
   @Test
