@@ -15,6 +15,7 @@ module dev.wasmpool.api {
   requires transitive org.checkerframework.checker.qual;
 
   exports dev.wasmpool.api;
+  exports dev.wasmpool.api.binding;
 
   uses dev.wasmpool.spi.BackendProvider;
 }

@@ -1,5 +1,10 @@
 package dev.wasmpool.api;
 
+import dev.wasmpool.api.binding.AccountedResource;
+import dev.wasmpool.api.binding.InstanceAllocation;
+import dev.wasmpool.api.binding.ModuleDescriptor;
+import dev.wasmpool.api.binding.PooledModule;
+import dev.wasmpool.api.binding.ResourcePermit;
 import dev.wasmpool.api.internal.engine.Engines;
 
 /**
@@ -106,7 +111,8 @@ public interface Engine extends AutoCloseable {
    *
    * <p>An allocation made by another thread that is still running (or closed from another thread
    * while its maker runs) is the exception: the JVM lets only that thread close the views it got
-   * from {@link LinearMemory#localSegment()} and {@link TableSlot#localElements()}, which runtime
+   * from {@link dev.wasmpool.api.binding.LinearMemory#localSegment()} and {@link
+   * dev.wasmpool.api.binding.TableSlot#localElements()}, which runtime
    * bindings use. Then:
    *
    * <ul>

@@ -1,5 +1,6 @@
 package dev.wasmpool.api;
 
+import dev.wasmpool.api.binding.ModuleDescriptor;
 import java.io.Serial;
 import java.util.List;
 import java.util.Objects;

@@ -1,5 +1,9 @@
 package dev.wasmpool.api;
 
+import dev.wasmpool.api.binding.AccountedResource;
+import dev.wasmpool.api.binding.InstanceAllocation;
+import dev.wasmpool.api.binding.ResourcePermit;
+
 /**
  * A snapshot of an engine's pools, taken by {@link Engine#metrics()}: immutable and thread-safe.
  * Each pool's slot counts (its live, unused warm and pending slots, their resident bytes and its

@@ -1,5 +1,6 @@
 package dev.wasmpool.api;
 
+import dev.wasmpool.api.binding.ModuleDescriptor;
 import static dev.wasmpool.api.Options.requireNonNegative;
 import static dev.wasmpool.api.Options.requireNonNegativeBytes;
 import static dev.wasmpool.api.Options.requirePositive;

@@ -1,5 +1,9 @@
 package dev.wasmpool.api;
 
+import dev.wasmpool.api.binding.InstanceAllocation;
+import dev.wasmpool.api.binding.LinearMemory;
+import dev.wasmpool.api.binding.MemoryType;
+import dev.wasmpool.api.binding.PooledModule;
 import static dev.wasmpool.api.testing.Modules.data;
 import static dev.wasmpool.api.testing.Modules.withMemory;
 import static dev.wasmpool.api.testing.Modules.withMemoryAndTable;

@@ -1,5 +1,7 @@
 package dev.wasmpool.api;
 
+import dev.wasmpool.api.binding.InstanceAllocation;
+import dev.wasmpool.api.binding.PooledModule;
 import static dev.wasmpool.api.testing.Modules.data;
 import static dev.wasmpool.api.testing.Modules.withMemory;
 import static org.junit.jupiter.api.Assertions.assertEquals;

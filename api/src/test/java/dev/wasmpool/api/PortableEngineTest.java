@@ -4,6 +4,9 @@ import static dev.wasmpool.api.testing.Modules.withMemory;
 import static dev.wasmpool.api.testing.Modules.withMemoryAndTable;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.wasmpool.api.binding.InstanceAllocation;
+import dev.wasmpool.api.binding.LinearMemory;
+import dev.wasmpool.api.binding.PooledModule;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.Test;

@@ -19,7 +19,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Instantiation cost: create an instance of a {@link ModuleShape} and close it, per memory.
  *
  * <p>Workload: {@code small} (1 page, 16 B of data), {@code medium} (17 pages, 64 KiB) and {@code
- * large} (256 pages, 4 MiB), maximum 65536 pages; nothing runs in the instance. Pooled memories
+ * large} (256 pages, 4 MiB), {@code segments} (20 pages, 4,000 active segments of 8 bytes) and
+ * {@code one_segment} (the same memory with one of them), maximum 65536 pages; nothing runs in the
+ * instance. Pooled memories
  * reuse the module's warm slot (its image still mapped) and reset it on close; Chicory's memories
  * allocate, zero and copy the data on every instantiation.
  *
@@ -42,7 +44,7 @@ public class InstantiateBenchmark {
   public String memory;
 
   /** The module shape. */
-  @Param({"small", "medium", "large"})
+  @Param({"small", "medium", "large", "segments", "one_segment"})
   public String shape;
 
   private Subject subject;

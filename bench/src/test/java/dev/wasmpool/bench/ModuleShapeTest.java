@@ -21,9 +21,14 @@ class ModuleShapeTest {
     assertEquals(ModuleShape.MAXIMUM_PAGES, limits.maximumPages());
     Instance instance = Instance.builder(module).build();
     assertEquals(shape.initialPages(), instance.memory().pages());
-    assertArrayEquals(
-        ModuleShape.patternBytes(shape.dataBytes()),
-        instance.memory().readBytes(0, shape.dataBytes()));
+    int segmentBytes = shape.dataBytes() / shape.segments();
+    for (int i = 0; i < shape.segments(); i++) {
+      assertArrayEquals(
+          ModuleShape.patternBytes(segmentBytes),
+          instance.memory().readBytes(i * ModuleShape.SEGMENT_STRIDE, segmentBytes),
+          "segment " + i);
+    }
+    assertEquals(shape.segments(), module.dataSection().dataSegmentCount());
   }
 
   @ParameterizedTest

@@ -1,12 +1,19 @@
 package dev.wasmpool.chicory;
 
+import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ActiveDataSegment;
 import com.dylibso.chicory.wasm.types.DataSegment;
 import com.dylibso.chicory.wasm.types.Instruction;
+import com.dylibso.chicory.wasm.types.MemoryImport;
+import com.dylibso.chicory.wasm.types.MemorySection;
 import com.dylibso.chicory.wasm.types.OpCode;
 import com.dylibso.chicory.wasm.types.PassiveDataSegment;
+import dev.wasmpool.api.binding.ActiveData;
+import dev.wasmpool.api.binding.DataInitPlan;
+import java.util.ArrayList;
 import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The data segments of one module, read once when the module is loaded.
@@ -17,21 +24,25 @@ import java.util.List;
  * segments by identity (Chicory copies the module's segment objects, not their bytes, into each
  * instance's array).
  *
- * <p>It also records, per segment, the offset when it is a lone {@code i32.const}: the offsets a
- * memory image is built from, which a pooled memory checks against the evaluated offsets before
- * it skips writing bytes the image already holds.
+ * <p>It also records, per segment, the offset when it is a lone {@code i32.const} (the offsets a
+ * memory image is built from), and plans each memory's initialisation once ({@link #plan()}): a
+ * memory whose segments all have constant offsets within its minimum size is covered by its image,
+ * so an instance of this module whose slot holds the image writes nothing and evaluates nothing.
  *
  * <p>Immutable after construction and thread-safe; the byte arrays must never be written.
  */
 final class DataSegmentCache {
 
   /** Marks a segment whose offset is not a constant (passive, or computed from globals). */
-  static final long NOT_CONSTANT = -1;
+  static final long NOT_CONSTANT = ActiveData.NOT_CONSTANT;
 
   private static final byte[] NO_BYTES = new byte[0];
 
   /** The cache of a module without data segments. */
-  static final DataSegmentCache NONE = new DataSegmentCache(new DataSegment[0]);
+  static final DataSegmentCache NONE = new DataSegmentCache(null, new DataSegment[0], new long[0]);
+
+  /** The module, recognised by identity in {@code Instance.module()}; {@code null} for {@link #NONE}. */
+  private final @Nullable WasmModule module;
 
   /** The module's segment objects, in module order; identity matters. */
   private final DataSegment[] segments;
@@ -42,7 +53,11 @@ final class DataSegmentCache {
   /** Each segment's constant offset as an unsigned 32-bit value, or {@link #NOT_CONSTANT}. */
   private final long[] constantOffsets;
 
-  private DataSegmentCache(DataSegment[] segments) {
+  /** What instantiation writes into each memory (imported ones first, as Chicory numbers them). */
+  private final DataInitPlan plan;
+
+  private DataSegmentCache(@Nullable WasmModule module, DataSegment[] segments, long[] minimumPages) {
+    this.module = module;
     this.segments = segments;
     this.bytes = new byte[segments.length][];
     this.constantOffsets = new long[segments.length];
@@ -54,6 +69,25 @@ final class DataSegmentCache {
               ? constantOffset(active.offsetInstructions())
               : NOT_CONSTANT;
     }
+    List<ActiveData> active = new ArrayList<>();
+    for (int i = 0; i < segments.length; i++) {
+      if (segments[i] instanceof ActiveDataSegment segment) {
+        active.add(new ActiveData(i, (int) segment.index(), constantOffsets[i], bytes[i]));
+      }
+    }
+    this.plan = DataInitPlan.of(minimumPages.length, active, m -> fitsMinimum(active, m, minimumPages[m]));
+  }
+
+  /** Whether every segment of memory {@code m} has a constant offset and ends within its minimum. */
+  private static boolean fitsMinimum(List<ActiveData> active, int m, long minimumPages) {
+    long limit = minimumPages * Memory.PAGE_SIZE;
+    for (ActiveData segment : active) {
+      if (segment.memoryIndex() == m
+          && (!segment.hasConstantOffset() || segment.constantOffset() + segment.bytes().length > limit)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -63,7 +97,37 @@ final class DataSegmentCache {
    * @return the cache
    */
   static DataSegmentCache of(WasmModule module) {
-    return new DataSegmentCache(module.dataSection().dataSegments());
+    List<Long> minimums = new ArrayList<>();
+    for (int i = 0; i < module.importSection().importCount(); i++) {
+      if (module.importSection().getImport(i) instanceof MemoryImport memory) {
+        minimums.add((long) memory.limits().initialPages());
+      }
+    }
+    MemorySection memories = module.memorySection().orElse(null);
+    for (int i = 0; memories != null && i < memories.memoryCount(); i++) {
+      minimums.add((long) memories.getMemory(i).limits().initialPages());
+    }
+    long[] minimumPages = minimums.stream().mapToLong(Long::longValue).toArray();
+    return new DataSegmentCache(module, module.dataSection().dataSegments(), minimumPages);
+  }
+
+  /**
+   * Whether an instance is of this module, so that its data segments are this cache's.
+   *
+   * @param candidate the module of the instance that initialises a memory
+   * @return {@code true} if it is this cache's module itself
+   */
+  boolean isModule(WasmModule candidate) {
+    return candidate == module;
+  }
+
+  /**
+   * What instantiation writes into each memory, decided at load.
+   *
+   * @return the plan, indexed as Chicory numbers memories (imported first)
+   */
+  DataInitPlan plan() {
+    return plan;
   }
 
   /**

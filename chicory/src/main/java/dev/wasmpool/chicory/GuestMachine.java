@@ -5,7 +5,7 @@ import com.dylibso.chicory.runtime.ImportMemory;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.ChicoryException;
-import dev.wasmpool.api.GuestRights;
+import dev.wasmpool.api.binding.GuestRights;
 import java.util.function.Function;
 
 /**
@@ -58,7 +58,7 @@ final class GuestMachine implements Machine {
       GuestRights effective = rights;
       for (ImportMemory memory : instance.imports().memories()) {
         if (memory.memory() instanceof PooledMemory pooled) {
-          effective = effective.union(pooled.linear().guestRights());
+          effective = effective.union(pooled.guestRights());
         }
       }
       return new GuestMachine(machines.apply(instance), effective);

@@ -4,7 +4,7 @@ import com.dylibso.chicory.runtime.ImportFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.WasmFunctionHandle;
-import dev.wasmpool.api.GuestRights;
+import dev.wasmpool.api.binding.GuestRights;
 
 /**
  * Host functions that run with the host's rights (every protection key) when guest code calls

@@ -5,78 +5,45 @@ import com.dylibso.chicory.runtime.TableFactory;
 import com.dylibso.chicory.runtime.TableInstance;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.Table;
-import dev.wasmpool.api.InstanceAllocation;
-import dev.wasmpool.api.LinearMemory;
-import dev.wasmpool.api.TableSlot;
-import java.util.List;
+import dev.wasmpool.api.binding.InstanceAllocation;
+import dev.wasmpool.api.binding.InstanceSlots;
+import dev.wasmpool.api.binding.PooledModule;
 import java.util.function.Function;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Hands one allocation's slots to Chicory while it builds one instance: the memory factory and the
- * table factory of its {@code Instance.Builder}.
- *
- * <p>Chicory calls the memory factory once per defined memory and the table factory once per
- * defined table, in index order and with nothing but the limits (or the table): the k-th call gets
- * the allocation's k-th slot.
+ * Chicory's memory and table factories over one instance's {@link InstanceSlots}: the k-th memory
+ * (table) Chicory asks for gets the k-th defined memory's (table's) slot, wrapped in a {@link
+ * PooledMemory} ({@link PooledTable}).
  *
  * <p>Not thread-safe: used by the one thread building the instance.
  */
 final class InstanceBinder implements Function<MemoryLimits, Memory>, TableFactory {
 
   private final ModuleShape shape;
-  private final List<LinearMemory> memories;
-  private final List<TableSlot> tables;
+  private final InstanceSlots slots;
 
-  /** The memories made so far, in index order; the instance revokes them when it closes. */
-  private final PooledMemory[] made;
-
-  private int nextMemory;
-  private int nextTable;
-
-  InstanceBinder(ModuleShape shape, InstanceAllocation allocation) {
+  InstanceBinder(ModuleShape shape, PooledModule module, @Nullable InstanceAllocation allocation) {
     this.shape = shape;
-    this.memories = allocation.memories();
-    this.tables = allocation.tables();
-    this.made = new PooledMemory[memories.size()];
+    this.slots =
+        new InstanceSlots(
+            module, allocation, "take new PooledResources (PooledWasmModule.resources()) for each instance");
+  }
+
+  /** The instance's slots. */
+  InstanceSlots slots() {
+    return slots;
   }
 
   /**
-   * The memories this binder made.
-   *
-   * @return them, in index order ({@code null} where Chicory asked for none)
-   */
-  PooledMemory[] madeMemories() {
-    return made;
-  }
-
-  /**
-   * The next defined memory.
-   *
-   * @throws IllegalStateException if Chicory asks for more memories than the module defines, or
-   *     with limits other than the module's (as {@code Instance.Builder.withMemoryLimits} would
-   *     cause, which pooling does not support)
+   * The next defined memory, with the limits Chicory asks for (the module's, or {@code
+   * withMemoryLimits}' within the declared ones).
    */
   @Override
   public Memory apply(MemoryLimits limits) {
-    int index = nextMemory++;
-    if (index >= memories.size()) {
-      throw new IllegalStateException(
-          "module " + shape.descriptor().name() + " defines " + memories.size() + " memories, Chicory asked for more");
-    }
-    long declared = shape.descriptor().memories().get(index).minimumPages();
-    if (limits.initialPages() != declared) {
-      throw new IllegalStateException(
-          "memory "
-              + index
-              + " must have its declared minimum of "
-              + declared
-              + " pages (was "
-              + limits.initialPages()
-              + "): Instance.Builder.withMemoryLimits is not supported with pooled memories");
-    }
-    PooledMemory memory = new PooledMemory(memories.get(index), limits, shape.data());
-    made[index] = memory;
-    return memory;
+    return slots.track(
+        new PooledMemory(
+            slots.nextMemory(limits.initialPages(), limits.maximumPages()), limits, shape.data()));
   }
 
   /**
@@ -85,16 +52,15 @@ final class InstanceBinder implements Function<MemoryLimits, Memory>, TableFacto
    */
   @Override
   public TableInstance create(Table table, int initValue) {
-    int index = nextTable++;
-    if (index >= tables.size()) {
-      throw new IllegalStateException(
-          "module " + shape.descriptor().name() + " defines " + tables.size() + " tables, Chicory asked for more");
-    }
-    return new PooledTable(
-        tables.get(index),
-        shape.tableElementType(index),
-        shape.tableMinimum(index),
-        shape.tableMaximum(index),
-        initValue);
+    int index = slots.tablesTaken();
+    PooledTable pooled =
+        new PooledTable(
+            slots.nextTable(),
+            shape.tableElementType(index),
+            shape.tableMinimum(index),
+            shape.tableMaximum(index),
+            initValue);
+    slots.track(pooled.view());
+    return pooled;
   }
 }

@@ -5,19 +5,20 @@ import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ActiveDataSegment;
 import com.dylibso.chicory.wasm.types.DataSegment;
 import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.MemoryImport;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.MemorySection;
 import com.dylibso.chicory.wasm.types.Table;
 import com.dylibso.chicory.wasm.types.TableLimits;
 import com.dylibso.chicory.wasm.types.TableSection;
 import com.dylibso.chicory.wasm.types.ValType;
-import dev.wasmpool.api.MemoryInit;
-import dev.wasmpool.api.MemoryType;
-import dev.wasmpool.api.ModuleDescriptor;
 import dev.wasmpool.api.ModuleValidationException;
-import dev.wasmpool.api.TableType;
+import dev.wasmpool.api.binding.InstanceSize;
+import dev.wasmpool.api.binding.MemoryInit;
+import dev.wasmpool.api.binding.MemoryType;
+import dev.wasmpool.api.binding.ModuleDescriptor;
+import dev.wasmpool.api.binding.TableType;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -31,20 +32,19 @@ import java.util.OptionalLong;
  */
 final class ModuleShape {
 
-  // Per-instance metadata sizes, in the spirit of Wasmtime's VMContext layout (64-bit): what one
-  // instance of the module would need in a native runtime, checked against maxCoreInstanceSize.
-  static final long HEADER_BYTES = 160;
-  static final long FUNCTION_BYTES = 32;
-  static final long IMPORTED_FUNCTION_BYTES = 32;
-  static final long TYPE_BYTES = 4;
-  static final long GLOBAL_BYTES = 16;
-  static final long MEMORY_BYTES = 16;
-  static final long IMPORTED_MEMORY_BYTES = 8;
-  static final long TABLE_BYTES = 16;
-  static final long IMPORTED_TABLE_BYTES = 16;
-  static final long SEGMENT_BYTES = 8;
+  /**
+   * One imported memory: the import's names and limits, and the descriptor its pool slots are
+   * registered with (one memory whose data is this module's data for the import).
+   *
+   * @param module the import's module name
+   * @param name the import's field name
+   * @param limits the import's declared limits
+   * @param descriptor the descriptor of the memory's slots
+   */
+  record MemoryImportShape(String module, String name, MemoryLimits limits, ModuleDescriptor descriptor) {}
 
   private final ModuleDescriptor descriptor;
+  private final List<MemoryImportShape> memoryImports;
   private final DataSegmentCache data;
   private final ValType[] tableElementTypes;
   private final long[] tableMinimums;
@@ -55,8 +55,10 @@ final class ModuleShape {
       DataSegmentCache data,
       ValType[] tableElementTypes,
       long[] tableMinimums,
-      long[] tableMaximums) {
+      long[] tableMaximums,
+      List<MemoryImportShape> memoryImports) {
     this.descriptor = descriptor;
+    this.memoryImports = List.copyOf(memoryImports);
     this.data = data;
     this.tableElementTypes = tableElementTypes;
     this.tableMinimums = tableMinimums;
@@ -124,7 +126,7 @@ final class ModuleShape {
 
     ModuleDescriptor descriptor =
         new ModuleDescriptor(name, memories, tables, inits, instanceSize(module, data));
-    return new ModuleShape(descriptor, data, elementTypes, minimums, maximums);
+    return new ModuleShape(descriptor, data, elementTypes, minimums, maximums, memoryImports(name, module, data));
   }
 
   /**
@@ -146,38 +148,68 @@ final class ModuleShape {
     }
   }
 
-  /** The estimated per-instance metadata, by part; parts that are zero are left out. */
-  private static Map<String, Long> instanceSize(WasmModule module, DataSegmentCache data) {
-    int importedFunctions = module.importSection().count(ExternalType.FUNCTION);
-    int importedMemories = module.importSection().count(ExternalType.MEMORY);
-    int importedTables = module.importSection().count(ExternalType.TABLE);
-    int importedGlobals = module.importSection().count(ExternalType.GLOBAL);
-    int definedMemories = module.memorySection().map(s -> s.memoryCount()).orElse(0);
-    Map<String, Long> parts = new LinkedHashMap<>();
-    parts.put("header", HEADER_BYTES);
-    put(parts, "imported functions", importedFunctions * IMPORTED_FUNCTION_BYTES);
-    put(parts, "functions", module.functionSection().functionCount() * FUNCTION_BYTES);
-    put(parts, "types", module.typeSection().typeCount() * TYPE_BYTES);
-    put(parts, "globals", (importedGlobals + module.globalSection().globalCount()) * GLOBAL_BYTES);
-    put(parts, "imported memories", importedMemories * IMPORTED_MEMORY_BYTES);
-    put(parts, "memories", definedMemories * MEMORY_BYTES);
-    put(parts, "imported tables", importedTables * IMPORTED_TABLE_BYTES);
-    put(parts, "tables", module.tableSection().tableCount() * TABLE_BYTES);
-    put(
-        parts,
-        "segments",
-        ((long) data.size() + module.elementSection().elementCount()) * SEGMENT_BYTES);
-    return parts;
+  /** The module's imported memories, each with its own data as the descriptor of its slots. */
+  private static List<MemoryImportShape> memoryImports(String name, WasmModule module, DataSegmentCache data) {
+    List<MemoryImportShape> imports = new ArrayList<>();
+    for (int i = 0; i < module.importSection().importCount(); i++) {
+      if (!(module.importSection().getImport(i) instanceof MemoryImport memory)) {
+        continue;
+      }
+      int memoryIndex = imports.size();
+      MemoryLimits limits = memory.limits();
+      checkRuntimeLimit(memoryIndex, limits);
+      List<MemoryInit> inits = new ArrayList<>();
+      long segments = 0;
+      for (int s = 0; s < data.size(); s++) {
+        if (data.segment(s) instanceof ActiveDataSegment active && active.index() == memoryIndex) {
+          long offset = data.constantOffset(s);
+          segments++;
+          inits.add(
+              new MemoryInit(
+                  0,
+                  offset == DataSegmentCache.NOT_CONSTANT ? OptionalLong.empty() : OptionalLong.of(offset),
+                  data.bytes(s, active)));
+        }
+      }
+      MemoryType type =
+          new MemoryType(
+              limits.initialPages(),
+              limits.maximumPages() >= MemoryLimits.MAX_PAGES
+                  ? OptionalLong.empty()
+                  : OptionalLong.of(limits.maximumPages()),
+              limits.shared());
+      ModuleDescriptor descriptor =
+          new ModuleDescriptor(
+              name + " import " + memory.module() + "." + memory.name(),
+              List.of(type),
+              List.of(),
+              inits,
+              InstanceSize.estimate(0, 0, 0, 0, 0, 1, 0, 0, segments));
+      imports.add(new MemoryImportShape(memory.module(), memory.name(), limits, descriptor));
+    }
+    return imports;
   }
 
-  private static void put(Map<String, Long> parts, String name, long bytes) {
-    if (bytes > 0) {
-      parts.put(name, bytes);
-    }
+  /** The estimated per-instance metadata, by part ({@link InstanceSize}). */
+  private static Map<String, Long> instanceSize(WasmModule module, DataSegmentCache data) {
+    return InstanceSize.estimate(
+        module.importSection().count(ExternalType.FUNCTION),
+        module.functionSection().functionCount(),
+        module.typeSection().typeCount(),
+        module.importSection().count(ExternalType.GLOBAL) + module.globalSection().globalCount(),
+        module.importSection().count(ExternalType.MEMORY),
+        module.memorySection().map(s -> s.memoryCount()).orElse(0),
+        module.importSection().count(ExternalType.TABLE),
+        module.tableSection().tableCount(),
+        (long) data.size() + module.elementSection().elementCount());
   }
 
   ModuleDescriptor descriptor() {
     return descriptor;
+  }
+
+  List<MemoryImportShape> memoryImports() {
+    return memoryImports;
   }
 
   DataSegmentCache data() {

@@ -3,8 +3,7 @@ package dev.wasmpool.chicory;
 import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
-import dev.wasmpool.api.InstanceAllocation;
-import org.checkerframework.checker.nullness.qual.Nullable;
+import dev.wasmpool.api.binding.InstanceAllocation;
 
 /**
  * A Chicory {@link Instance} whose linear memories and tables live in pool slots. Closing it
@@ -29,13 +28,13 @@ public final class PooledInstance implements AutoCloseable {
   private final Instance instance;
   private final InstanceAllocation allocation;
 
-  /** The instance's pooled memories, revoked before the allocation closes. */
-  private final @Nullable PooledMemory[] memories;
+  /** The instance's slots and pooled memories; revokes the memories before it closes the allocation. */
+  private final InstanceBinder binder;
 
-  PooledInstance(Instance instance, InstanceAllocation allocation, @Nullable PooledMemory[] memories) {
+  PooledInstance(Instance instance, InstanceBinder binder) {
     this.instance = instance;
-    this.allocation = allocation;
-    this.memories = memories;
+    this.allocation = binder.slots().allocation();
+    this.binder = binder;
   }
 
   /**
@@ -94,19 +93,10 @@ public final class PooledInstance implements AutoCloseable {
    */
   @Override
   public void close() {
-    // The allocation's close first cuts the Memory objects loose (revokeMemories, plain writes
-    // published by the close), then closes its arenas, which make even a racing access fail or
-    // stay on this tenant's own bytes.
-    allocation.close();
-  }
-
-  /** Cuts this instance's memories loose; run by the allocation's close, on any thread. */
-  void revokeMemories() {
-    for (PooledMemory memory : memories) {
-      if (memory != null) {
-        memory.revoke();
-      }
-    }
+    // First cut the Memory objects loose (plain writes, published by the allocation's close),
+    // then close the allocation, whose arenas make even a racing access fail or stay on this
+    // tenant's own bytes.
+    binder.slots().release();
   }
 
   @Override

@@ -1,16 +1,20 @@
 package dev.wasmpool.chicory;
 
+import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.InterpreterMachine;
 import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.runtime.Store;
 import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.wasmpool.api.Engine;
-import dev.wasmpool.api.GuestRights;
-import dev.wasmpool.api.InstanceAllocation;
+import dev.wasmpool.api.binding.GuestRights;
+import dev.wasmpool.api.binding.InstanceAllocation;
 import dev.wasmpool.api.ModuleValidationException;
 import dev.wasmpool.api.PoolExhaustedException;
-import dev.wasmpool.api.PooledModule;
+import dev.wasmpool.api.binding.InstanceSlots;
+import dev.wasmpool.api.binding.PooledModule;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -42,13 +46,26 @@ public final class PooledWasmModule implements AutoCloseable {
   private final ModuleShape shape;
   private final PooledModule pooled;
   private final Function<Instance, Machine> machineFactory;
+  private final Engine engine;
+
+  /** Set by {@link #close()}, under the lock of {@link #importHosts}. */
+  private boolean closed;
+
+  /** Per imported memory: its slots' module, registered with the engine at first use. */
+  private final @Nullable PooledModule[] importHosts;
 
   private PooledWasmModule(
-      WasmModule module, ModuleShape shape, PooledModule pooled, Function<Instance, Machine> machineFactory) {
+      Engine engine,
+      WasmModule module,
+      ModuleShape shape,
+      PooledModule pooled,
+      Function<Instance, Machine> machineFactory) {
+    this.engine = engine;
     this.module = module;
     this.shape = shape;
     this.pooled = pooled;
     this.machineFactory = machineFactory;
+    this.importHosts = new PooledModule[shape.memoryImports().size()];
   }
 
   /**
@@ -95,8 +112,9 @@ public final class PooledWasmModule implements AutoCloseable {
   /**
    * Creates an instance from the pool, letting the caller add to Chicory's {@link
    * Instance.Builder} first: imports ({@code withImportValues}), another machine ({@code
-   * withMachineFactory}), {@code withStart(false)}, and so on. The memory and table factories are
-   * the pool's and are set after {@code options} runs; {@code withMemoryLimits} is not supported.
+   * withMachineFactory}), {@code withMemoryLimits} (between the declared minimum and maximum),
+   * {@code withStart(false)}, and so on. The memory and table factories are the pool's: {@code
+   * options} must not replace them.
    *
    * <p>When the engine uses memory protection keys, host functions must come through {@link
    * #instantiate(ImportValues, Consumer)} and the machine through {@link
@@ -108,13 +126,16 @@ public final class PooledWasmModule implements AutoCloseable {
    * @throws PoolExhaustedException if a pool has no free slot
    * @throws com.dylibso.chicory.wasm.ChicoryException if Chicory cannot link or instantiate the
    *     module, for example when the start function traps (the slots are then returned, reset)
-   * @throws IllegalStateException if the module or the engine was closed, or protection keys are
-   *     in use and {@code options} gave Chicory host functions or a machine itself
+   * @throws IllegalStateException if the module or the engine was closed, {@code options} set its
+   *     own memory or table factory (build the instance with {@link #resources()} instead), or
+   *     protection keys are in use and {@code options} gave Chicory host functions or a machine
+   *     itself
+   * @throws IllegalArgumentException if {@code withMemoryLimits} leaves the declared limits
    * @throws dev.wasmpool.spi.BackendException if the backend fails to prepare a slot, as {@link
    *     #instantiate()}
    */
   public PooledInstance instantiate(@Nullable Consumer<Instance.Builder> options) {
-    return instantiate(null, options);
+    return instantiate((ImportValues) null, options);
   }
 
   /**
@@ -124,7 +145,7 @@ public final class PooledWasmModule implements AutoCloseable {
    * guest's rights come back when it returns or throws.
    *
    * @param imports the imports, as for {@code Instance.Builder.withImportValues}; they replace any
-   *     that {@code options} sets
+   *     that {@code options} sets; may be {@code null}
    * @param options further changes to Chicory's builder, as for {@link #instantiate(Consumer)};
    *     may be {@code null}
    * @return the instance, owned by the caller, who closes it
@@ -132,42 +153,141 @@ public final class PooledWasmModule implements AutoCloseable {
    * @throws com.dylibso.chicory.wasm.ChicoryException if Chicory cannot link or instantiate the
    *     module (the slots are then returned, reset)
    * @throws IllegalStateException as {@link #instantiate(Consumer)}
+   * @throws IllegalArgumentException as {@link #instantiate(Consumer)}
    */
   public PooledInstance instantiate(
       @Nullable ImportValues imports, @Nullable Consumer<Instance.Builder> options) {
     InstanceAllocation allocation = pooled.allocate();
+    InstanceBinder binder = new InstanceBinder(shape, pooled, allocation);
     try {
       GuestRights rights = allocation.guestRights();
       boolean switching = rights.restricts();
-      InstanceBinder binder = new InstanceBinder(shape, allocation);
       Instance.Builder builder =
           Instance.builder(module)
-              .withMachineFactory(switching ? GuestMachine.factory(machineFactory, rights) : machineFactory);
+              .withMachineFactory(switching ? GuestMachine.factory(machineFactory, rights) : machineFactory)
+              .withMemoryFactory(binder)
+              .withTableFactory(binder);
       if (options != null) {
         options.accept(builder);
       }
       if (imports != null) {
         builder.withImportValues(switching ? HostFunctions.withHostRights(imports, rights) : imports);
       }
-      Instance instance = builder.withMemoryFactory(binder).withTableFactory(binder).build();
+      Instance instance = builder.build();
+      checkFactoriesUsed(binder);
       if (switching && !GuestMachine.switches(instance)) {
         throw new IllegalStateException(
             "the engine uses memoryProtectionKeys, so the machine must be chosen with"
                 + " PooledWasmModule.Builder.withMachineFactory, not Instance.Builder.withMachineFactory");
       }
-      PooledInstance pooled = new PooledInstance(instance, allocation, binder.madeMemories());
-      // Also when Engine.close closes it while another thread still runs it.
-      allocation.whenClosed(pooled::revokeMemories);
-      return pooled;
+      return new PooledInstance(instance, binder);
     } catch (RuntimeException | Error e) {
       // A failed instantiation (link error, trap in start) returns its slots, reset, at once.
       try {
-        allocation.close();
+        binder.slots().release();
       } catch (RuntimeException suppressed) {
         e.addSuppressed(suppressed);
       }
       throw e;
     }
+  }
+
+  /** Fails when the instance's options replaced the pool's factories: its memories would not be pooled. */
+  private void checkFactoriesUsed(InstanceBinder binder) {
+    int memories = shape.descriptor().memories().size();
+    if (binder.slots().memoriesTaken() < memories) {
+      throw new IllegalStateException(
+          "module "
+              + name()
+              + ": the options of instantiate set Instance.Builder.withMemoryFactory, which replaces"
+              + " the pool's memories; build the instance with PooledWasmModule.resources() to use"
+              + " the pool's factories with your own builder");
+    }
+    if (binder.slots().tablesTaken() < shape.tableCount()) {
+      throw new IllegalStateException(
+          "module "
+              + name()
+              + ": the options of instantiate set Instance.Builder.withTableFactory, which replaces"
+              + " the pool's tables; build the instance with PooledWasmModule.resources() to use"
+              + " the pool's factories with your own builder");
+    }
+  }
+
+  /**
+   * Pooled memories and tables for one instance the caller builds with Chicory's own {@code
+   * Instance.builder(wasmModule())}; see {@link PooledResources}. Nothing is taken from the pool
+   * until Chicory calls one of its factories.
+   *
+   * @return the resources, owned by the caller, who closes them once the instance is done
+   * @throws IllegalStateException if the module was closed (checked when a slot is taken)
+   */
+  public PooledResources resources() {
+    return new PooledResources(new InstanceBinder(shape, pooled, null));
+  }
+
+  /**
+   * A memory from the pool for one of the module's imported memories, to pass in the instance's
+   * {@code ImportValues}; see {@link ImportedMemory}. The first call registers the imported memory
+   * with the engine, with the module's data for that memory as its image, so that its slots have
+   * affinity with this module.
+   *
+   * @param importedMemoryIndex the index among the module's imported memories (0 for the first)
+   * @return the memory, owned by the caller, who closes it
+   * @throws IndexOutOfBoundsException if the module imports fewer memories
+   * @throws ModuleValidationException if the imported memory does not fit the pool's limits
+   * @throws PoolExhaustedException if a pool has no free slot
+   * @throws IllegalStateException if the module or the engine was closed
+   */
+  public ImportedMemory importedMemory(int importedMemoryIndex) {
+    ModuleShape.MemoryImportShape imported = shape.memoryImports().get(importedMemoryIndex);
+    PooledModule host;
+    synchronized (importHosts) {
+      if (closed) {
+        throw new IllegalStateException("the module " + name() + " was closed");
+      }
+      host = importHosts[importedMemoryIndex];
+      if (host == null) {
+        host = engine.register(imported.descriptor());
+        importHosts[importedMemoryIndex] = host;
+      }
+    }
+    InstanceSlots slots =
+        new InstanceSlots(host, host.allocate(), "take a new ImportedMemory for each instance group");
+    try {
+      MemoryLimits limits = imported.limits();
+      PooledMemory memory =
+          slots.track(
+              new PooledMemory(
+                  slots.nextMemory(limits.initialPages(), limits.maximumPages()), limits, shape.data()));
+      return new ImportedMemory(slots, memory, imported.module(), imported.name());
+    } catch (RuntimeException | Error e) {
+      slots.release();
+      throw e;
+    }
+  }
+
+  /**
+   * Creates an instance from the pool, linked through a Chicory {@link Store}: its imports come
+   * from {@code store.toImportValues()}, and the instance's exports are registered in the store
+   * under {@code name}, so that modules instantiated later can import them (each of those pooled
+   * too when instantiated this way).
+   *
+   * @param store the store to link with
+   * @param name the name the instance's exports are registered under
+   * @param options further changes to the builder, as for {@link #instantiate(Consumer)}
+   * @return the instance, owned by the caller, who closes it (the store still names it then; an
+   *     instance linked to a closed one fails with {@link IllegalStateException} when it uses its
+   *     memory or table)
+   * @throws PoolExhaustedException if a pool has no free slot
+   * @throws com.dylibso.chicory.wasm.ChicoryException if Chicory cannot link or instantiate the
+   *     module (the slots are then returned, reset)
+   * @throws IllegalStateException if the module or the engine was closed
+   */
+  public PooledInstance instantiate(Store store, String name, @Nullable Consumer<Instance.Builder> options) {
+    Objects.requireNonNull(name, "name");
+    PooledInstance instance = instantiate(store.toImportValues(), options);
+    store.register(name, instance.instance());
+    return instance;
   }
 
   /**
@@ -197,10 +317,18 @@ public final class PooledWasmModule implements AutoCloseable {
     return shape.descriptor().name();
   }
 
-  /** Purges the module's affine slots and releases its images. Idempotent. */
+  /** Purges the module's affine slots (and its imported memories') and releases its images. Idempotent. */
   @Override
   public void close() {
-    pooled.close();
+    synchronized (importHosts) {
+      closed = true;
+      pooled.close();
+      for (PooledModule host : importHosts) {
+        if (host != null) {
+          host.close();
+        }
+      }
+    }
   }
 
   @Override
@@ -220,6 +348,7 @@ public final class PooledWasmModule implements AutoCloseable {
     private @Nullable String name;
     private Function<Instance, Machine> machineFactory = InterpreterMachine::new;
     private boolean compile;
+    private @Nullable Consumer<MachineFactoryCompiler.Builder> compilerOptions;
 
     private Builder(Engine engine, WasmModule module) {
       this.engine = Objects.requireNonNull(engine, "engine");
@@ -239,7 +368,10 @@ public final class PooledWasmModule implements AutoCloseable {
 
     /**
      * The machine every instance runs on, for example a build-time compiled module's {@code
-     * create} method. An instance may still choose another through {@code
+     * create} method: {@code PooledWasmModule.builder(engine, MyModule.load())
+     * .withMachineFactory(MyModule::create).build()} runs the code {@code
+     * chicory-compiler-maven-plugin} generated on pooled memories and tables, with nothing compiled
+     * at load. An instance may still choose another through {@code
      * Instance.Builder.withMachineFactory}.
      *
      * @param machineFactory the factory; by default Chicory's interpreter
@@ -248,6 +380,7 @@ public final class PooledWasmModule implements AutoCloseable {
     public Builder withMachineFactory(Function<Instance, Machine> machineFactory) {
       this.machineFactory = Objects.requireNonNull(machineFactory, "machineFactory");
       this.compile = false;
+      this.compilerOptions = null;
       return this;
     }
 
@@ -260,6 +393,24 @@ public final class PooledWasmModule implements AutoCloseable {
      */
     public Builder withCompiler() {
       this.compile = true;
+      this.compilerOptions = null;
+      return this;
+    }
+
+    /**
+     * Runs instances on Chicory's runtime compiler, as {@link #withCompiler()}, with Chicory's
+     * compiler options: {@code options} receives the {@code MachineFactoryCompiler.Builder} of the
+     * module before {@link #build()} compiles it, for example {@code b ->
+     * b.withInterpreterFallback(InterpreterFallback.WARN).withCache(cache)} to run functions the
+     * compiler cannot handle on the interpreter, and to reuse compiled classes across loads and
+     * processes through a {@code com.dylibso.chicory.compiler.Cache}.
+     *
+     * @param options sets options on Chicory's compiler builder; it must not call {@code compile()}
+     * @return this builder
+     */
+    public Builder withCompiler(Consumer<MachineFactoryCompiler.Builder> options) {
+      this.compile = true;
+      this.compilerOptions = Objects.requireNonNull(options, "options");
       return this;
     }
 
@@ -276,8 +427,8 @@ public final class PooledWasmModule implements AutoCloseable {
       PooledModule pooled = engine.register(shape.descriptor());
       try {
         Function<Instance, Machine> machines =
-            compile ? RuntimeCompiler.compile(module) : machineFactory;
-        return new PooledWasmModule(module, shape, pooled, machines);
+            compile ? RuntimeCompiler.compile(module, compilerOptions) : machineFactory;
+        return new PooledWasmModule(engine, module, shape, pooled, machines);
       } catch (RuntimeException | Error e) {
         pooled.close();
         throw e;

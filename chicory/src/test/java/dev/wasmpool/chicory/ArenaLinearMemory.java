@@ -1,7 +1,7 @@
 package dev.wasmpool.chicory;
 
-import dev.wasmpool.api.LinearMemory;
-import dev.wasmpool.api.MemoryType;
+import dev.wasmpool.api.binding.LinearMemory;
+import dev.wasmpool.api.binding.MemoryType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 

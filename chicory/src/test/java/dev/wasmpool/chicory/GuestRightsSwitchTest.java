@@ -17,7 +17,7 @@ import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
 import dev.wasmpool.testkit.Code;
 import dev.wasmpool.testkit.WasmBuilder;
-import dev.wasmpool.api.GuestRights;
+import dev.wasmpool.api.binding.GuestRights;
 import dev.wasmpool.spi.ProtectionKey;
 import dev.wasmpool.spi.ProtectionKeys;
 import java.util.ArrayList;

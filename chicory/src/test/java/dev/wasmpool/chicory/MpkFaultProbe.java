@@ -2,7 +2,7 @@ package dev.wasmpool.chicory;
 
 import com.dylibso.chicory.wasm.WasmModule;
 import dev.wasmpool.api.Engine;
-import dev.wasmpool.api.GuestRights;
+import dev.wasmpool.api.binding.GuestRights;
 import dev.wasmpool.api.MemoryProtectionKeys;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;

@@ -21,7 +21,7 @@ import dev.wasmpool.testkit.WasmBuilder;
 import dev.wasmpool.api.AllocationStrategy;
 import dev.wasmpool.api.Engine;
 import dev.wasmpool.api.EngineConfig;
-import dev.wasmpool.api.GuestRights;
+import dev.wasmpool.api.binding.GuestRights;
 import dev.wasmpool.api.MemoryProtectionKeys;
 import dev.wasmpool.api.PoolingAllocationConfig;
 import java.io.File;

@@ -41,6 +41,7 @@ class PooledMemoryTest {
 
   // ---- contract coverage ----------------------------------------------------------------------
 
+  /** No Memory method falls back to the interface's default (which would lock or copy). */
   @Test
   void everyMemoryMethod_isImplementedByPooledMemory() {
     List<String> inherited = new ArrayList<>();
@@ -50,7 +51,7 @@ class PooledMemoryTest {
       }
       try {
         Method impl = PooledMemory.class.getMethod(m.getName(), m.getParameterTypes());
-        if (impl.getDeclaringClass() != PooledMemory.class) {
+        if (impl.getDeclaringClass().isInterface()) {
           inherited.add(m.toString());
         }
       } catch (NoSuchMethodException e) {

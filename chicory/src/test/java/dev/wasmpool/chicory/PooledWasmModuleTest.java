@@ -350,25 +350,6 @@ class PooledWasmModuleTest {
     }
   }
 
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("backends")
-  void withMemoryLimits_isRejected_andTheSlotsReturn(String backend) {
-    WasmModule module = new WasmBuilder().memory(1, -1).parse();
-    try (Engine engine = Pools.engine(backend);
-        PooledWasmModule pooled = PooledWasmModule.load(engine, module)) {
-      IllegalStateException e =
-          assertThrows(
-              IllegalStateException.class,
-              () -> pooled.instantiate(o -> o.withMemoryLimits(new MemoryLimits(2, 2))));
-      assertTrue(e.getMessage().contains("withMemoryLimits is not supported"), e.getMessage());
-      assertEquals(0, engine.metrics().coreInstances());
-      assertEquals(0, engine.metrics().memories());
-      try (PooledInstance instance = pooled.instantiate()) {
-        assertEquals(1, instance.memory().pages());
-      }
-    }
-  }
-
   // ---- closing a module purges its affine slots (Linux: memfd images) ----------------------
 
   private static final String IMAGE = "memfd:wasm-memory-image";

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wasmpool.api.Engine;
-import dev.wasmpool.api.InstanceAllocation;
+import dev.wasmpool.api.binding.InstanceAllocation;
 import dev.wasmpool.api.PoolExhaustedException;
 import dev.wasmpool.api.PoolMetrics;
-import dev.wasmpool.api.PooledModule;
+import dev.wasmpool.api.binding.PooledModule;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 

@@ -1,9 +1,9 @@
 package dev.wasmpool.api.testing;
 
-import dev.wasmpool.api.MemoryInit;
-import dev.wasmpool.api.MemoryType;
-import dev.wasmpool.api.ModuleDescriptor;
-import dev.wasmpool.api.TableType;
+import dev.wasmpool.api.binding.MemoryInit;
+import dev.wasmpool.api.binding.MemoryType;
+import dev.wasmpool.api.binding.ModuleDescriptor;
+import dev.wasmpool.api.binding.TableType;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;

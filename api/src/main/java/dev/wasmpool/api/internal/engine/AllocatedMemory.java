@@ -1,8 +1,8 @@
 package dev.wasmpool.api.internal.engine;
 
-import dev.wasmpool.api.GuestRights;
-import dev.wasmpool.api.LinearMemory;
-import dev.wasmpool.api.MemoryType;
+import dev.wasmpool.api.binding.GuestRights;
+import dev.wasmpool.api.binding.LinearMemory;
+import dev.wasmpool.api.binding.MemoryType;
 import dev.wasmpool.api.internal.memory.ImageSlot;
 import dev.wasmpool.spi.BackendException;
 import java.lang.foreign.Arena;

@@ -1,6 +1,6 @@
 package dev.wasmpool.api.internal.engine;
 
-import dev.wasmpool.api.TableSlot;
+import dev.wasmpool.api.binding.TableSlot;
 import dev.wasmpool.api.internal.table.TablePool;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

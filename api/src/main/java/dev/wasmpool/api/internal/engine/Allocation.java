@@ -1,10 +1,10 @@
 package dev.wasmpool.api.internal.engine;
 
-import dev.wasmpool.api.GuestRights;
-import dev.wasmpool.api.InstanceAllocation;
-import dev.wasmpool.api.LinearMemory;
-import dev.wasmpool.api.PooledModule;
-import dev.wasmpool.api.TableSlot;
+import dev.wasmpool.api.binding.GuestRights;
+import dev.wasmpool.api.binding.InstanceAllocation;
+import dev.wasmpool.api.binding.LinearMemory;
+import dev.wasmpool.api.binding.PooledModule;
+import dev.wasmpool.api.binding.TableSlot;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;

@@ -1,15 +1,15 @@
 package dev.wasmpool.api.internal.engine;
 
-import dev.wasmpool.api.AccountedResource;
 import dev.wasmpool.api.AllocationStrategy;
+import dev.wasmpool.api.binding.AccountedResource;
 import dev.wasmpool.api.Engine;
 import dev.wasmpool.api.EngineConfig;
-import dev.wasmpool.api.InstanceAllocation;
-import dev.wasmpool.api.ModuleDescriptor;
+import dev.wasmpool.api.binding.InstanceAllocation;
+import dev.wasmpool.api.binding.ModuleDescriptor;
 import dev.wasmpool.api.PoolExhaustedException;
 import dev.wasmpool.api.PoolMetrics;
-import dev.wasmpool.api.PooledModule;
-import dev.wasmpool.api.ResourcePermit;
+import dev.wasmpool.api.binding.PooledModule;
+import dev.wasmpool.api.binding.ResourcePermit;
 import dev.wasmpool.api.internal.events.PoolEvents;
 import dev.wasmpool.api.internal.events.SlotKind;
 import dev.wasmpool.api.internal.limits.CountLimit;

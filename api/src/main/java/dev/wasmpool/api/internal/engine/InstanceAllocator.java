@@ -1,7 +1,7 @@
 package dev.wasmpool.api.internal.engine;
 
-import dev.wasmpool.api.GuestRights;
-import dev.wasmpool.api.ModuleDescriptor;
+import dev.wasmpool.api.binding.GuestRights;
+import dev.wasmpool.api.binding.ModuleDescriptor;
 import dev.wasmpool.api.PoolMetrics;
 import dev.wasmpool.api.internal.limits.InstanceLimits;
 import dev.wasmpool.api.internal.memory.ModuleImages;

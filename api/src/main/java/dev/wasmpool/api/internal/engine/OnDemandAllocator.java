@@ -1,11 +1,11 @@
 package dev.wasmpool.api.internal.engine;
 
 import dev.wasmpool.api.EngineConfig;
-import dev.wasmpool.api.MemoryType;
-import dev.wasmpool.api.ModuleDescriptor;
+import dev.wasmpool.api.binding.MemoryType;
+import dev.wasmpool.api.binding.ModuleDescriptor;
 import dev.wasmpool.api.PoolMetrics;
 import dev.wasmpool.api.PoolingAllocationConfig;
-import dev.wasmpool.api.TableType;
+import dev.wasmpool.api.binding.TableType;
 import dev.wasmpool.api.internal.events.SlotKind;
 import dev.wasmpool.api.internal.limits.InstanceLimits;
 import dev.wasmpool.api.internal.memory.ImageSlot;

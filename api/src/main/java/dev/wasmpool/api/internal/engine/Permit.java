@@ -1,7 +1,7 @@
 package dev.wasmpool.api.internal.engine;
 
-import dev.wasmpool.api.AccountedResource;
-import dev.wasmpool.api.ResourcePermit;
+import dev.wasmpool.api.binding.AccountedResource;
+import dev.wasmpool.api.binding.ResourcePermit;
 import dev.wasmpool.api.internal.limits.CountLimit;
 import java.util.concurrent.atomic.AtomicBoolean;
 

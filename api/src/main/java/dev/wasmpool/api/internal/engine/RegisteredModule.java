@@ -1,8 +1,8 @@
 package dev.wasmpool.api.internal.engine;
 
-import dev.wasmpool.api.InstanceAllocation;
-import dev.wasmpool.api.ModuleDescriptor;
-import dev.wasmpool.api.PooledModule;
+import dev.wasmpool.api.binding.InstanceAllocation;
+import dev.wasmpool.api.binding.ModuleDescriptor;
+import dev.wasmpool.api.binding.PooledModule;
 import dev.wasmpool.api.internal.memory.ModuleImages;
 import java.util.Objects;
 

@@ -1,6 +1,6 @@
 package dev.wasmpool.api.internal.limits;
 
-import dev.wasmpool.api.AccountedResource;
+import dev.wasmpool.api.binding.AccountedResource;
 import dev.wasmpool.api.PoolMetrics;
 import dev.wasmpool.api.PoolingAllocationConfig;
 

@@ -1,10 +1,10 @@
 package dev.wasmpool.api.internal.limits;
 
-import dev.wasmpool.api.MemoryType;
-import dev.wasmpool.api.ModuleDescriptor;
+import dev.wasmpool.api.binding.MemoryType;
+import dev.wasmpool.api.binding.ModuleDescriptor;
 import dev.wasmpool.api.ModuleValidationException;
 import dev.wasmpool.api.PoolingAllocationConfig;
-import dev.wasmpool.api.TableType;
+import dev.wasmpool.api.binding.TableType;
 import dev.wasmpool.spi.support.ByteCount;
 import java.util.ArrayList;
 import java.util.Comparator;

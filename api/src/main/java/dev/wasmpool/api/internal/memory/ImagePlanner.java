@@ -1,7 +1,7 @@
 package dev.wasmpool.api.internal.memory;
 
-import dev.wasmpool.api.MemoryInit;
-import dev.wasmpool.api.MemoryType;
+import dev.wasmpool.api.binding.MemoryInit;
+import dev.wasmpool.api.binding.MemoryType;
 import java.util.Arrays;
 import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;

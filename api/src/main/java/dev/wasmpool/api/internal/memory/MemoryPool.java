@@ -1,7 +1,7 @@
 package dev.wasmpool.api.internal.memory;
 
 import dev.wasmpool.api.EngineConfig;
-import dev.wasmpool.api.MemoryType;
+import dev.wasmpool.api.binding.MemoryType;
 import dev.wasmpool.api.PoolExhaustedException;
 import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.api.internal.decommit.DecommitQueue;

@@ -1,7 +1,7 @@
 package dev.wasmpool.api.internal.memory;
 
-import dev.wasmpool.api.MemoryInit;
-import dev.wasmpool.api.ModuleDescriptor;
+import dev.wasmpool.api.binding.MemoryInit;
+import dev.wasmpool.api.binding.ModuleDescriptor;
 import dev.wasmpool.api.internal.index.AffinityKey;
 import dev.wasmpool.spi.Backend;
 import java.lang.foreign.MemorySegment;

@@ -7,9 +7,9 @@ import static dev.wasmpool.api.testing.Modules.data;
 import static dev.wasmpool.api.testing.Modules.withMemory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.wasmpool.api.InstanceAllocation;
+import dev.wasmpool.api.binding.InstanceAllocation;
 import dev.wasmpool.api.PoolMetrics;
-import dev.wasmpool.api.PooledModule;
+import dev.wasmpool.api.binding.PooledModule;
 import dev.wasmpool.api.testing.FakeBackend;
 import java.util.ArrayList;
 import java.util.List;

@@ -13,8 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wasmpool.api.Engine;
 import dev.wasmpool.api.EngineConfig;
-import dev.wasmpool.api.InstanceAllocation;
-import dev.wasmpool.api.PooledModule;
+import dev.wasmpool.api.binding.InstanceAllocation;
+import dev.wasmpool.api.binding.PooledModule;
 import dev.wasmpool.api.internal.memory.MemoryPool;
 import dev.wasmpool.api.testing.FakeBackend;
 import java.io.IOException;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wasmpool.api.AllocationStrategy;
 import dev.wasmpool.api.EngineConfig;
-import dev.wasmpool.api.InstanceAllocation;
+import dev.wasmpool.api.binding.InstanceAllocation;
 import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.api.internal.memory.ImageSlot;
 import dev.wasmpool.api.internal.memory.MemoryPool;

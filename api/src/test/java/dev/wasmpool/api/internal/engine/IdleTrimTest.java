@@ -9,9 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wasmpool.api.EngineConfig;
-import dev.wasmpool.api.InstanceAllocation;
+import dev.wasmpool.api.binding.InstanceAllocation;
 import dev.wasmpool.api.PoolingAllocationConfig;
-import dev.wasmpool.api.PooledModule;
+import dev.wasmpool.api.binding.PooledModule;
 import dev.wasmpool.api.internal.backend.BackendSelector;
 import dev.wasmpool.api.internal.memory.MemoryPool;
 import dev.wasmpool.api.testing.FakeBackend;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wasmpool.api.PoolExhaustedException;
 import dev.wasmpool.api.PoolMetrics;
-import dev.wasmpool.api.PooledModule;
+import dev.wasmpool.api.binding.PooledModule;
 import dev.wasmpool.api.testing.FakeBackend;
 import java.util.ArrayList;
 import java.util.List;

@@ -13,11 +13,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.wasmpool.api.GuestRights;
-import dev.wasmpool.api.InstanceAllocation;
+import dev.wasmpool.api.binding.GuestRights;
+import dev.wasmpool.api.binding.InstanceAllocation;
 import dev.wasmpool.api.MemoryProtectionKeys;
 import dev.wasmpool.api.PoolExhaustedException;
-import dev.wasmpool.api.PooledModule;
+import dev.wasmpool.api.binding.PooledModule;
 import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.api.internal.layout.SlabLayout;
 import dev.wasmpool.api.internal.memory.MemoryPool;

@@ -9,11 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.wasmpool.api.AccountedResource;
-import dev.wasmpool.api.InstanceAllocation;
+import dev.wasmpool.api.binding.AccountedResource;
+import dev.wasmpool.api.binding.InstanceAllocation;
 import dev.wasmpool.api.PoolExhaustedException;
-import dev.wasmpool.api.PooledModule;
-import dev.wasmpool.api.ResourcePermit;
+import dev.wasmpool.api.binding.PooledModule;
+import dev.wasmpool.api.binding.ResourcePermit;
 import dev.wasmpool.api.internal.events.PoolEvents;
 import dev.wasmpool.api.internal.events.ResetMethod;
 import dev.wasmpool.api.testing.FakeBackend;

@@ -11,9 +11,9 @@ import static dev.wasmpool.api.testing.Modules.withMemoryAndTable;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-import dev.wasmpool.api.InstanceAllocation;
-import dev.wasmpool.api.LinearMemory;
-import dev.wasmpool.api.PooledModule;
+import dev.wasmpool.api.binding.InstanceAllocation;
+import dev.wasmpool.api.binding.LinearMemory;
+import dev.wasmpool.api.binding.PooledModule;
 import dev.wasmpool.api.testing.FakeBackend;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

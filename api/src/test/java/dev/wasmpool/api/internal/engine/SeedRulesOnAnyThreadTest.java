@@ -8,9 +8,9 @@ import static dev.wasmpool.api.testing.Modules.data;
 import static dev.wasmpool.api.testing.Modules.withMemory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.wasmpool.api.InstanceAllocation;
+import dev.wasmpool.api.binding.InstanceAllocation;
 import dev.wasmpool.api.PoolExhaustedException;
-import dev.wasmpool.api.PooledModule;
+import dev.wasmpool.api.binding.PooledModule;
 import dev.wasmpool.api.internal.index.AffinityKey;
 import dev.wasmpool.api.internal.index.ReferenceIndexAllocator;
 import dev.wasmpool.api.internal.testing.Seeds;

@@ -9,9 +9,9 @@ import static dev.wasmpool.api.testing.Modules.withMemoryAndTable;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.wasmpool.api.InstanceAllocation;
+import dev.wasmpool.api.binding.InstanceAllocation;
 import dev.wasmpool.api.PoolMetrics;
-import dev.wasmpool.api.PooledModule;
+import dev.wasmpool.api.binding.PooledModule;
 import dev.wasmpool.api.testing.FakeBackend;
 import java.util.ArrayList;
 import java.util.List;

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.wasmpool.api.MemoryType;
-import dev.wasmpool.api.ModuleDescriptor;
+import dev.wasmpool.api.binding.MemoryType;
+import dev.wasmpool.api.binding.ModuleDescriptor;
 import dev.wasmpool.api.ModuleValidationException;
 import dev.wasmpool.api.PoolingAllocationConfig;
-import dev.wasmpool.api.TableType;
+import dev.wasmpool.api.binding.TableType;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.wasmpool.api.MemoryInit;
+import dev.wasmpool.api.binding.MemoryInit;
 import dev.wasmpool.api.internal.memory.ImagePlanner.ImageContents;
 import java.util.List;
 import java.util.OptionalLong;

@@ -1,4 +1,4 @@
-package dev.wasmpool.api;
+package dev.wasmpool.api.binding;
 
 /**
  * One unit of an {@link AccountedResource} taken from an engine. Closing it gives the unit back.

@@ -1,4 +1,6 @@
-package dev.wasmpool.api;
+package dev.wasmpool.api.binding;
+
+import dev.wasmpool.api.PoolExhaustedException;
 
 /**
  * A module registered with an engine: validated against the pool's limits once, with an identity

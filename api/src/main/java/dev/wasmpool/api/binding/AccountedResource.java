@@ -1,4 +1,9 @@
-package dev.wasmpool.api;
+package dev.wasmpool.api.binding;
+
+import dev.wasmpool.api.Engine;
+import dev.wasmpool.api.PoolExhaustedException;
+import dev.wasmpool.api.PoolMetrics;
+import dev.wasmpool.api.PoolingAllocationConfig;
 
 /**
  * Resources the pooling configuration bounds but wasmpool does not allocate itself: Chicory has no

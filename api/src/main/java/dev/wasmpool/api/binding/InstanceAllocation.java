@@ -1,4 +1,4 @@
-package dev.wasmpool.api;
+package dev.wasmpool.api.binding;
 
 import java.util.List;
 
@@ -24,7 +24,7 @@ import java.util.List;
  * the address space kept is one slot's per allocation closed this way and not yet taken back. A
  * pool that cannot reserve a fresh range (or one striped by protection keys) keeps the slots
  * themselves until then. No segment can reach a slot's next tenant either way.
- * When the engine itself is closed meanwhile, see {@link Engine#close()}: on Linux the owner's
+ * When the engine itself is closed meanwhile, see {@link dev.wasmpool.api.Engine#close()}: on Linux the owner's
  * local segments are revoked then, and its accesses fail.
  *
  * <p>Thread-safe; {@link #close()} is idempotent.
@@ -71,7 +71,7 @@ public interface InstanceAllocation extends AutoCloseable {
   /**
    * Sets what a runtime binding must do when this allocation closes, before its memory goes: for
    * example cut its own memory objects loose, so that they fail every later access. It runs on
-   * whatever thread closes the allocation, also when {@link Engine#close()} closes an allocation
+   * whatever thread closes the allocation, also when {@link dev.wasmpool.api.Engine#close()} closes an allocation
    * still open, and may run more than once; it must be quick and must not throw. A second call
    * replaces the first.
    *

@@ -1,4 +1,4 @@
-package dev.wasmpool.api;
+package dev.wasmpool.api.binding;
 
 import java.util.OptionalLong;
 

@@ -1,4 +1,4 @@
-package dev.wasmpool.api;
+package dev.wasmpool.api.binding;
 
 import java.lang.foreign.MemorySegment;
 
@@ -46,7 +46,7 @@ public interface LinearMemory {
    * close on another thread the owner's accesses still reach this tenant's own bytes (in an address
    * range no next tenant gets, see {@link InstanceAllocation}) until the owner's views are taken
    * back, or until the engine is closed, which on
-   * Linux revokes them (see {@link Engine#close()}). Call it again after {@link #grow(long)}.
+   * Linux revokes them (see {@link dev.wasmpool.api.Engine#close()}). Call it again after {@link #grow(long)}.
    *
    * @return the segment, confined to the calling thread when it made the allocation
    * @throws IllegalStateException if the allocation was closed

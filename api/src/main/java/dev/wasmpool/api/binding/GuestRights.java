@@ -1,4 +1,4 @@
-package dev.wasmpool.api;
+package dev.wasmpool.api.binding;
 
 import dev.wasmpool.api.internal.mpk.ProtectionMask;
 import dev.wasmpool.spi.ProtectionKey;

@@ -1,0 +1,156 @@
+package dev.wasmpool.api.binding;
+
+import java.lang.foreign.MemorySegment;
+import java.util.function.Supplier;
+
+/**
+ * A runtime's view of one pool slot (a linear memory or a table): the segment accesses go through,
+ * the switch to the allocation's shared view when another thread touches the slot, revocation when
+ * the instance closes, and the error that names a closed instance. Used alike by every binding's
+ * memories (which extend it, through {@link SlotMemory}) and tables (which hold one).
+ *
+ * <p>The current segment starts as the allocation's local view, confined to the thread that made
+ * the allocation (closing it costs nothing). An access from another thread fails with {@link
+ * WrongThreadException} before it reads or writes anything; {@link #sharedAfter(RuntimeException)}
+ * then switches to the shared view any thread may use. A thread that reads a stale value of the
+ * field reads a view valid for it, or fails and switches again.
+ *
+ * <p>{@link #revoke()} replaces the segment with an empty one, so that every later access fails on
+ * the slow path, which reports the closed instance: no check on the fast path.
+ *
+ * <p>Thread-safety: as described; {@link #replace(MemorySegment)} must not race with accesses.
+ */
+public class SlotView {
+
+  /** The segment accesses use; see the class comment. Empty once revoked. */
+  protected MemorySegment segment;
+
+  private final Supplier<MemorySegment> shared;
+  private final String name;
+
+  /** Set by {@link #revoke()}. */
+  private boolean revoked;
+
+  /**
+   * Creates a view.
+   *
+   * @param local the segment to start with: the allocation's local view ({@link
+   *     LinearMemory#localSegment()}, {@link TableSlot#localElements()})
+   * @param shared the allocation's shared view, asked for when another thread accesses the slot
+   *     ({@link LinearMemory#segment()}, {@link TableSlot#elements()}); it throws {@link
+   *     IllegalStateException} once the allocation is closed
+   * @param name what the slot is, for messages: for example {@code "memory 0"}
+   */
+  public SlotView(MemorySegment local, Supplier<MemorySegment> shared, String name) {
+    this.segment = local;
+    this.shared = shared;
+    this.name = name;
+  }
+
+  /**
+   * A view over a linear memory, starting with its local segment.
+   *
+   * @param memory the memory
+   * @return the view
+   */
+  public static SlotView of(LinearMemory memory) {
+    return new SlotView(memory.localSegment(), memory::segment, "memory " + memory.index());
+  }
+
+  /**
+   * A view over a table slot, starting with its local elements.
+   *
+   * @param table the table slot
+   * @return the view
+   */
+  public static SlotView of(TableSlot table) {
+    return new SlotView(table.localElements(), table::elements, "table " + table.index());
+  }
+
+  /**
+   * The segment to access now.
+   *
+   * @return the current segment
+   */
+  public final MemorySegment segment() {
+    return segment;
+  }
+
+  /**
+   * Replaces the segment, after the slot grew (the new one covers the new size).
+   *
+   * @param grown the slot's segment after growth
+   */
+  protected final void replace(MemorySegment grown) {
+    segment = grown;
+  }
+
+  /**
+   * The slow path of an access that failed: for a {@link WrongThreadException}, switches to the
+   * shared view and returns it, so the access can run again (the failed one wrote nothing);
+   * anything else is rethrown as {@link #diagnose(RuntimeException)} says.
+   *
+   * @param failure what the access threw
+   * @return the shared segment
+   * @throws RuntimeException the failure, or {@link IllegalStateException} naming the closed
+   *     instance
+   */
+  public final MemorySegment sharedAfter(RuntimeException failure) {
+    if (!(failure instanceof WrongThreadException)) {
+      throw diagnose(failure);
+    }
+    MemorySegment view;
+    try {
+      view = shared.get();
+    } catch (IllegalStateException closed) {
+      closed.addSuppressed(failure);
+      throw closedFailure(closed);
+    }
+    segment = view;
+    return view;
+  }
+
+  /**
+   * What a failed access means: after {@link #revoke()}, or on a segment whose arena is closed,
+   * the {@link IllegalStateException} of {@link #closedFailure(Throwable)}; otherwise the failure
+   * itself.
+   *
+   * @param failure what the access threw
+   * @return the exception to throw
+   */
+  public RuntimeException diagnose(RuntimeException failure) {
+    if (revoked || (failure instanceof IllegalStateException && !segment.scope().isAlive())) {
+      return closedFailure(failure);
+    }
+    return failure;
+  }
+
+  /**
+   * Cuts the view loose from its slot: every later access fails with {@link IllegalStateException}.
+   * Called by the instance's close, on any thread, before the allocation closes.
+   */
+  public final void revoke() {
+    revoked = true;
+    segment = MemorySegment.NULL;
+  }
+
+  /**
+   * Whether {@link #revoke()} was called.
+   *
+   * @return {@code true} once revoked
+   */
+  public final boolean isRevoked() {
+    return revoked;
+  }
+
+  /**
+   * The error of an access to a closed instance's slot.
+   *
+   * @param cause what the access threw
+   * @return an {@link IllegalStateException} (not a WebAssembly trap) naming the slot
+   */
+  public final IllegalStateException closedFailure(Throwable cause) {
+    return new IllegalStateException(
+        name + " belongs to a closed instance; its slot went back to the pool", cause);
+  }
+}
