@@ -1,5 +1,6 @@
 package dev.wasmpool.api;
 
+import dev.wasmpool.api.binding.MemoryType;
 import dev.wasmpool.api.binding.ModuleDescriptor;
 import static dev.wasmpool.api.Options.requireNonNegative;
 import static dev.wasmpool.api.Options.requireNonNegativeBytes;
@@ -10,7 +11,8 @@ import java.util.Objects;
 
 /**
  * The sizes and limits of a pooling engine's pools, with the meaning and defaults of Wasmtime's
- * {@code PoolingAllocationConfig}.
+ * {@code PoolingAllocationConfig}, except {@link #maxMemorySize()}: its default is 32767 pages, the
+ * largest memory Chicory can hold, where Wasmtime's is 4 GiB.
  *
  * <p>When an engine with {@link AllocationStrategy#pooling(PoolingAllocationConfig)} starts, it
  * reserves address space for {@link #totalMemories()} linear memories and {@link #totalTables()}
@@ -74,8 +76,8 @@ import java.util.Objects;
  *     Builder#tableElements(int)}
  * @param maxMemoriesPerModule the most linear memories a module may define; default 1; see {@link
  *     Builder#maxMemoriesPerModule(int)}
- * @param maxMemorySize the largest size, in bytes, any pooled linear memory may reach; default 4
- *     GiB; see {@link Builder#maxMemorySize(long)}
+ * @param maxMemorySize the largest size, in bytes, any pooled linear memory may reach; default
+ *     32767 pages (2 GiB - 64 KiB, Chicory's largest memory); see {@link Builder#maxMemorySize(long)}
  * @param memoryProtectionKeys whether memory protection keys stripe the memory pool; default
  *     {@link MemoryProtectionKeys#DISABLE}; see {@link
  *     Builder#memoryProtectionKeys(MemoryProtectionKeys)}
@@ -112,7 +114,14 @@ public record PoolingAllocationConfig(
     Duration warmSlotIdleTimeout) {
 
   private static final long MIB = 1L << 20;
-  private static final long GIB = 1L << 30;
+
+  /**
+   * The default {@link #maxMemorySize()}, and {@link EngineConfig}'s default memory reservation:
+   * 32767 WebAssembly pages (2 GiB - 64 KiB), the largest memory Chicory and Endive can hold
+   * ({@code Memory.RUNTIME_MAX_PAGES}, the largest number of pages whose byte size is an {@code
+   * int}).
+   */
+  static final long DEFAULT_MAX_MEMORY_SIZE = 32_767L * MemoryType.PAGE_SIZE;
 
   /** Bytes of one table element: tables hold 8-byte references off-heap. */
   private static final long TABLE_ELEMENT_BYTES = 8;
@@ -250,7 +259,7 @@ public record PoolingAllocationConfig(
     private int maxTablesPerModule = 1;
     private int tableElements = 20_000;
     private int maxMemoriesPerModule = 1;
-    private long maxMemorySize = 4 * GIB;
+    private long maxMemorySize = DEFAULT_MAX_MEMORY_SIZE;
     private MemoryProtectionKeys memoryProtectionKeys = MemoryProtectionKeys.DISABLE;
     private int maxMemoryProtectionKeys = 16;
     private int totalGcHeaps = 1000;
@@ -424,13 +433,15 @@ public record PoolingAllocationConfig(
     /**
      * Sets the number of linear memory slots, which is the most linear memories live at once.
      *
-     * <p>The engine reserves one contiguous region of address space for all of them when it
-     * starts. Each slot takes {@code max(memoryReservation, maxMemorySize) + memoryGuardSize}
-     * bytes of address space (less with protection-key striping), so the default 1000 slots of
-     * about 4 GiB reserve about 3.94 TiB; the engine checks at start that the region fits the
-     * process's address space and says how many slots would fit if it does not. On Linux it also
-     * checks that up to 4 mappings per slot fit {@code vm.max_map_count}, with room left for the
-     * JVM's own mappings (see the user guide). Reserved address space costs no memory until used. An instantiation beyond the limit fails with {@code
+     * <p>Each slot takes {@code max(memoryReservation, maxMemorySize) + memoryGuardSize} bytes of
+     * address space (less with protection-key striping), and the slots are reserved in slabs of 16
+     * as demand rises, each slab with its own leading guard. The default 1000 slots of 2 GiB (32767
+     * pages plus a 64 KiB guard) need about 1.95 TiB at the pool's largest; the engine reserves
+     * the first slab, about 32 GiB, when it starts. It checks at start that the pool at its
+     * largest fits the process's address space and says how many slots would fit if it does not.
+     * On Linux it also checks that up to 4 mappings per slot fit {@code vm.max_map_count}, with
+     * room left for the JVM's own mappings (see the user guide). Reserved address space costs no
+     * memory until used. An instantiation beyond the limit fails with {@code
      * "maximum concurrent limit of N for memory stripe S reached"}. A module that defines more
      * memories than this could never be instantiated, so it is rejected at load ({@code "defined
      * memories count of N exceeds the total memories limit of M"}).
@@ -564,14 +575,15 @@ public record PoolingAllocationConfig(
      * minimum byte size of N bytes (…) which exceeds the maxMemorySize limit of M bytes (…)"}). A memory whose declared
      * maximum is larger or absent may grow up to this size; {@code memory.grow} beyond returns
      * -1. Chicory itself caps memories at 32767 pages (just under 2 GiB), so under the Chicory
-     * binding a memory never grows beyond that whatever this value.
+     * binding a memory never grows beyond that whatever this value; the default is that cap, where
+     * Wasmtime's is 4 GiB.
      *
      * <p>It must not exceed {@link EngineConfig#memoryReservation()}, which the engine checks when
      * the {@link EngineConfig} is built. A smaller value lets protection-key striping pack more
      * memories in the same address space (see {@link
      * #memoryProtectionKeys(MemoryProtectionKeys)}); {@code 0} admits only memories of size zero.
      *
-     * @param maxMemorySize bytes; default 4 GiB
+     * @param maxMemorySize bytes; default 32767 pages (2 GiB - 64 KiB, {@code 2147418112})
      * @return this builder
      */
     public Builder maxMemorySize(long maxMemorySize) {
@@ -584,8 +596,9 @@ public record PoolingAllocationConfig(
      *
      * <p>With keys, consecutive slots are coloured with different keys, so a slot's neighbours act
      * as its guard region and slots can be packed closer: with a {@link #maxMemorySize(long)} of
-     * 128 MiB and 15 keys, the default 1000 slots need about 0.27 TiB instead of 3.94 TiB. Striping
-     * needs a non-zero guard size, at least two slots and at least two keys.
+     * 128 MiB and 15 keys, the default 1000 slots need about 0.19 TiB at the pool's largest
+     * instead of 1.95 TiB. Striping needs a non-zero guard size, at least two slots and at least
+     * two keys.
      *
      * <p>What is enforced when the pool is striped: a runtime binding (the Chicory binding does)
      * switches the thread's rights register around guest code, so that a thread running an

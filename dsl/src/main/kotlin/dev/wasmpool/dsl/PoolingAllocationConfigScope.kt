@@ -223,7 +223,8 @@ class PoolingAllocationConfigScope internal constructor(base: PoolingAllocationC
 
     /**
      * Bytes any pooled linear memory may reach; must not exceed the engine's
-     * `memoryReservation`; see [PoolingAllocationConfig.Builder.maxMemorySize]. Default 4 GiB.
+     * `memoryReservation`; see [PoolingAllocationConfig.Builder.maxMemorySize]. Default 32767
+     * pages (2 GiB - 64 KiB).
      */
     var maxMemorySize: Long = base.maxMemorySize()
         set(value) {

@@ -139,7 +139,7 @@ class PoolingAllocationConfigDslTest {
         poolingAllocationConfig {
             assertEquals(PoolingAllocationConfig.defaults(), snapshot(this))
             assertEquals(1000, totalMemories)
-            assertEquals(4.GiB, maxMemorySize)
+            assertEquals(32767.pages, maxMemorySize)
             assertEquals(MemoryProtectionKeys.DISABLE, memoryProtectionKeys)
         }
     }
