@@ -89,6 +89,8 @@ import java.util.Objects;
  *     (fail at once, as Wasmtime does); see {@link Builder#acquireTimeout(Duration)}
  * @param warmSlotIdleTimeout how long a warm slot may stay unused before its memory is handed
  *     back; default 0 (never, as Wasmtime); see {@link Builder#warmSlotIdleTimeout(Duration)}
+ * @param leakDetectionThreshold how long an instance may stay open before it is logged as a
+ *     possible leak; default 0 (never); see {@link Builder#leakDetectionThreshold(Duration)}
  */
 public record PoolingAllocationConfig(
     int maxUnusedWarmSlots,
@@ -111,7 +113,8 @@ public record PoolingAllocationConfig(
     int maxMemoryProtectionKeys,
     int totalGcHeaps,
     Duration acquireTimeout,
-    Duration warmSlotIdleTimeout) {
+    Duration warmSlotIdleTimeout,
+    Duration leakDetectionThreshold) {
 
   private static final long MIB = 1L << 20;
 
@@ -159,6 +162,7 @@ public record PoolingAllocationConfig(
     requireNonNegative("totalGcHeaps", totalGcHeaps);
     requireNonNegative("acquireTimeout", acquireTimeout);
     requireNonNegative("warmSlotIdleTimeout", warmSlotIdleTimeout);
+    requireNonNegative("leakDetectionThreshold", leakDetectionThreshold);
     long slotBytes = TABLE_ELEMENT_BYTES * tableElements;
     if (slotBytes > 0 && totalTables > Long.MAX_VALUE / slotBytes) {
       throw new IllegalArgumentException(
@@ -217,7 +221,8 @@ public record PoolingAllocationConfig(
         .maxMemoryProtectionKeys(maxMemoryProtectionKeys)
         .totalGcHeaps(totalGcHeaps)
         .acquireTimeout(acquireTimeout)
-        .warmSlotIdleTimeout(warmSlotIdleTimeout);
+        .warmSlotIdleTimeout(warmSlotIdleTimeout)
+        .leakDetectionThreshold(leakDetectionThreshold);
   }
 
   /**
@@ -265,6 +270,7 @@ public record PoolingAllocationConfig(
     private int totalGcHeaps = 1000;
     private Duration acquireTimeout = Duration.ZERO;
     private Duration warmSlotIdleTimeout = Duration.ZERO;
+    private Duration leakDetectionThreshold = Duration.ZERO;
 
     private Builder() {}
 
@@ -702,6 +708,36 @@ public record PoolingAllocationConfig(
     }
 
     /**
+     * Sets how long an instance may stay open before the engine logs it as a possible leak
+     * (HikariCP's {@code leakDetectionThreshold}).
+     *
+     * <p>With {@code 0}, the default, nothing is recorded and an instantiation costs nothing
+     * more. With a positive threshold every instantiation records the stack of the call that made
+     * it, and a daemon thread of the engine ({@code wasmpool-leak-detector}) looks every half
+     * threshold (at most once per 10 ms) for instances open longer than the threshold. Each is
+     * logged once, a {@code WARNING} of the {@code dev.wasmpool.api.Engine} logger with that
+     * stack ({@code "possible instance leak: an instance of module m has been open for more than
+     * leakDetectionThreshold=2000 ms; it was instantiated on thread main at:"}); closed later, it
+     * is logged again at {@code INFO}, "(unleaked)". A threshold below the longest time an
+     * instance is legitimately kept reports instances that are not leaked.
+     *
+     * <p>Whatever this option, an instance that becomes unreachable without being closed (nothing
+     * refers to it, its memories or its tables any more) has its slots reset and returned to the
+     * pool once the garbage collector finds it, with a {@code WARNING} ("an instance of module m
+     * became unreachable without being closed: its slots were reset and returned to the pool;
+     * ..."), which carries the instantiation stack when this option is on. {@link
+     * PoolMetrics.Counters#leaksReclaimed()} counts them.
+     *
+     * @param leakDetectionThreshold the longest time an instance may stay open before it is
+     *     logged; default {@link Duration#ZERO} (never)
+     * @return this builder
+     */
+    public Builder leakDetectionThreshold(Duration leakDetectionThreshold) {
+      this.leakDetectionThreshold = leakDetectionThreshold;
+      return this;
+    }
+
+    /**
      * Checks every option and creates the configuration; see the {@linkplain
      * PoolingAllocationConfig#PoolingAllocationConfig canonical constructor} for the rules. The
      * builder is left unchanged.
@@ -732,7 +768,8 @@ public record PoolingAllocationConfig(
           maxMemoryProtectionKeys,
           totalGcHeaps,
           acquireTimeout,
-          warmSlotIdleTimeout);
+          warmSlotIdleTimeout,
+          leakDetectionThreshold);
     }
   }
 }

@@ -283,5 +283,16 @@ class PoolingAllocationConfigScope internal constructor(base: PoolingAllocationC
             field = value
         }
 
+    /**
+     * How long an instance may stay open before it is logged as a possible leak, with the stack
+     * that made it; `Duration.ZERO` records nothing; see
+     * [PoolingAllocationConfig.Builder.leakDetectionThreshold]. Default 0.
+     */
+    var leakDetectionThreshold: java.time.Duration = base.leakDetectionThreshold()
+        set(value) {
+            builder.leakDetectionThreshold(value)
+            field = value
+        }
+
     internal fun build(): PoolingAllocationConfig = builder.build()
 }

@@ -59,6 +59,11 @@ class PoolingAllocationConfigDslTest {
                     { warmSlotIdleTimeout = java.time.Duration.ofSeconds(30) },
                     { warmSlotIdleTimeout(java.time.Duration.ofSeconds(30)) },
                 ),
+                Case(
+                    "leakDetectionThreshold",
+                    { leakDetectionThreshold = java.time.Duration.ofSeconds(2) },
+                    { leakDetectionThreshold(java.time.Duration.ofSeconds(2)) },
+                ),
             )
 
         fun javaBuilt(case: Case): PoolingAllocationConfig =
@@ -233,5 +238,6 @@ class PoolingAllocationConfigDslTest {
             .totalGcHeaps(s.totalGcHeaps)
             .acquireTimeout(s.acquireTimeout)
             .warmSlotIdleTimeout(s.warmSlotIdleTimeout)
+            .leakDetectionThreshold(s.leakDetectionThreshold)
             .build()
 }
