@@ -23,16 +23,27 @@ import dev.wasmpool.api.binding.ResourcePermit;
  *       counted. A slot whose reset waits in the decommit queue ({@link
  *       PoolingAllocationConfig#decommitBatchSize()} above 1) is neither live nor unused warm
  *       until its batch is flushed.
- *   <li>{@code unused...BytesResident} sums, over unused warm slots, the bytes their last reset
- *       kept resident: the keep-resident prefix ({@link
- *       PoolingAllocationConfig#linearMemoryKeepResident()}, {@link
- *       PoolingAllocationConfig#tableKeepResident()}) capped at the bytes the slot had accessible,
- *       rounded to whole host pages. Pages a backend cannot hand back are not counted.
+ *   <li>{@code unused...BytesResident} sums, over unused warm slots, the bytes each slot holds
+ *       from the system, as counted when it was last freed, purged or trimmed:
+ *       <ul>
+ *         <li>on a backend that knows what a reservation holds ({@link
+ *             dev.wasmpool.spi.Reservation#residentBytes()}; the portable backend), for a slot that
+ *             is alone in its reservation (every slot there), that count: the slot's storage,
+ *             which its reset trims to the memory's size at close (the table slot's size for a
+ *             table), whatever the keep-resident options;
+ *         <li>otherwise (the Linux backend, where the kernel decides which pages stay resident),
+ *             the bytes its last reset restored by writing: the keep-resident prefix ({@link
+ *             PoolingAllocationConfig#linearMemoryKeepResident()}, {@link
+ *             PoolingAllocationConfig#tableKeepResident()}) capped at the bytes the slot had
+ *             accessible, rounded to whole host pages; the rest was decommitted.
+ *       </ul>
+ *       A slot trimmed after {@link PoolingAllocationConfig#warmSlotIdleTimeout()} holds nothing
+ *       and counts 0 on both backends.
  *   <li>wasmpool has no stack pool, so {@code unusedWarmStacks} and {@code
  *       unusedStackBytesResident} are always 0; {@code stacks} counts {@link
  *       AccountedResource#STACK} permits.
  *   <li>With the on-demand strategy nothing is kept between instances: every unused count is 0,
- *       and so is every {@link Counters} field.
+ *       and so is every {@link Counters} field but {@code leaksReclaimed}.
  * </ul>
  *
  * @param coreInstances live instance allocations
@@ -44,8 +55,8 @@ import dev.wasmpool.api.binding.ResourcePermit;
  * @param unusedWarmMemories memory slots used before and free now
  * @param unusedWarmTables table slots used before and free now
  * @param unusedWarmStacks always 0 (no stack pool)
- * @param unusedMemoryBytesResident bytes kept resident by free memory slots
- * @param unusedTableBytesResident bytes kept resident by free table slots
+ * @param unusedMemoryBytesResident bytes held by free memory slots, by the rule above
+ * @param unusedTableBytesResident bytes held by free table slots, by the rule above
  * @param unusedStackBytesResident always 0 (no stack pool)
  * @param counters cumulative counts of how slots were chosen and reset, since the engine started
  */
@@ -133,6 +144,10 @@ public record PoolMetrics(
    *     one {@code madvise} per range, on Linux)
    * @param exhaustions {@link PoolExhaustedException}s thrown for memories, tables and core
    *     instances (each failed try counts once, also while an instantiation waits for a slot)
+   * @param leaksReclaimed instances that became unreachable without being closed and whose slots
+   *     the engine reset and returned (see {@link
+   *     PoolingAllocationConfig.Builder#leakDetectionThreshold(java.time.Duration)}); counted with
+   *     either strategy
    */
   public record Counters(
       long memoryAffineTakes,
@@ -144,9 +159,10 @@ public record PoolMetrics(
       long inlineResets,
       long batchedResets,
       long decommitBatches,
-      long exhaustions) {
+      long exhaustions,
+      long leaksReclaimed) {
 
     /** No activity. */
-    public static final Counters NONE = new Counters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    public static final Counters NONE = new Counters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
   }
 }

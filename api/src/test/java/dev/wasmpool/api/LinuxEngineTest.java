@@ -35,6 +35,12 @@ class LinuxEngineTest extends EngineContractTest {
     return "linux";
   }
 
+  /** The keep-resident prefix: the rest was decommitted. */
+  @Override
+  long warmSlotBytes(long memoryBytes, long keepResidentBytes) {
+    return Math.min(memoryBytes, keepResidentBytes);
+  }
+
   /**
    * Mappings of image files: with {@code writable}, the copy-on-write mappings in slots ({@code
    * rw-p}); without, all of them (the backend also keeps one read-only mapping per open image).

@@ -237,6 +237,20 @@ class MpkHardwareTest {
     }
   }
 
+  /** What Linux gives a new process's threads: keys 1-15 access-disabled. */
+  private static final int LINUX_INITIAL_RIGHTS = 0x5555_5554;
+
+  /** A Linux backend of its own, for its rights register. */
+  private static dev.wasmpool.spi.Backend linuxBackend() {
+    for (dev.wasmpool.spi.BackendProvider provider :
+        java.util.ServiceLoader.load(dev.wasmpool.spi.BackendProvider.class)) {
+      if (provider.name().equals("linux")) {
+        return provider.create();
+      }
+    }
+    throw new IllegalStateException("no linux backend on the class path");
+  }
+
   @Test
   void threadThatNeverUsedTheEngine_reachesAMemoryHandedToIt() throws Exception {
     assumeTrue(pku(), NEEDS_PKU);
@@ -245,13 +259,15 @@ class MpkHardwareTest {
         new java.util.concurrent.atomic.AtomicReference<>();
     int[] read = new int[2];
     Throwable[] failure = new Throwable[1];
-    // Started before the engine exists, so it keeps Linux's initial rights (keys 1-15 denied):
-    // pkey_alloc grants a key to the allocating thread only. Without the slow path's switch to host
-    // rights its first access would end this JVM with SEGV_PKUERR.
+    // Threads inherit their creator's rights, and earlier tests gave this one every key; so the
+    // thread sets Linux's initial rights itself (keys 1-15 denied, what a thread started before
+    // the engine has: pkey_alloc grants a key to the allocating thread only). Without the slow
+    // path's switch to host rights its first access would end this JVM with SEGV_PKUERR.
     Thread t =
         new Thread(
             () -> {
-              try {
+              try (dev.wasmpool.spi.Backend linux = linuxBackend()) {
+                linux.protectionKeys().setRights(LINUX_INITIAL_RIGHTS);
                 handed.await();
                 com.dylibso.chicory.runtime.Memory m = memory.get();
                 read[0] = m.read(3);

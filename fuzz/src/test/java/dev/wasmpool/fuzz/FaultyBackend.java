@@ -173,6 +173,11 @@ final class FaultyBackend implements Backend {
     }
 
     @Override
+    public long residentBytes() {
+      return r.residentBytes();
+    }
+
+    @Override
     public void mapImage(long offset, MemoryImage image) {
       MemoryImage real = image instanceof FaultyImage f ? f.image : image;
       long length = real.byteSize();

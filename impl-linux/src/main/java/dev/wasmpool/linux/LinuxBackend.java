@@ -1,6 +1,5 @@
 package dev.wasmpool.linux;
 
-import dev.wasmpool.spi.support.ByteCount;
 import dev.wasmpool.spi.Backend;
 import dev.wasmpool.spi.BackendException;
 import dev.wasmpool.spi.Capabilities;
@@ -92,13 +91,7 @@ final class LinuxBackend implements Backend {
 
   @Override
   public Reservation reserve(long byteSize) {
-    String args = "byteSize=" + ByteCount.of(byteSize);
-    if (byteSize <= 0 || byteSize % pageSize != 0) {
-      throw new BackendException(
-          "reserve",
-          args,
-          "byteSize must be a positive multiple of the page size " + ByteCount.of(pageSize));
-    }
+    String args = Ranges.requireReservationSize(byteSize, pageSize);
     open.reservationOpened("reserve", args);
     try {
       long address =
@@ -109,9 +102,9 @@ final class LinuxBackend implements Backend {
               LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE,
               -1,
               0);
-      return new LinuxReservation(this, address, byteSize, pageSize, keys);
+      return new LinuxReservation(this, open, address, byteSize, pageSize, keys);
     } catch (RuntimeException e) {
-      reservationClosed();
+      open.reservationClosed();
       throw e;
     }
   }
@@ -119,7 +112,7 @@ final class LinuxBackend implements Backend {
   @Override
   public MemoryImage createImage(MemorySegment contents) {
     String args = Ranges.requireImageContents(contents);
-    return open.createImage(args, () -> LinuxImage.create(this, contents, pageSize));
+    return open.createImage(args, () -> LinuxImage.create(open, contents, pageSize));
   }
 
   @Override
@@ -141,16 +134,6 @@ final class LinuxBackend implements Backend {
   @Override
   public void close() {
     open.close();
-  }
-
-  /** Called by a reservation once it is closed. */
-  void reservationClosed() {
-    open.reservationClosed();
-  }
-
-  /** Called by an image once it is closed. */
-  void imageClosed() {
-    open.imageClosed();
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.wasmpool.linux;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.wasmpool.spi.BackendException;
+import dev.wasmpool.spi.support.Lanes;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;

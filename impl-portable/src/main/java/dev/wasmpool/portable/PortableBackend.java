@@ -1,8 +1,6 @@
 package dev.wasmpool.portable;
 
-import dev.wasmpool.spi.support.ByteCount;
 import dev.wasmpool.spi.Backend;
-import dev.wasmpool.spi.BackendException;
 import dev.wasmpool.spi.Capabilities;
 import dev.wasmpool.spi.MemoryImage;
 import dev.wasmpool.spi.ProtectionKeys;
@@ -13,8 +11,9 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The portable backend: plain Java, no native calls and nothing specific to an operating system.
- * Reservations commit memory lazily from arenas, images are copies, resets are fills and copies,
- * and there are no protection keys.
+ * Reservations allocate memory as it is needed, about as much as is accessible ({@link
+ * PortableReservation}); images are copies, resets are fills and copies, and there are no
+ * protection keys.
  *
  * <p>Thread-safe. {@link #close()} refuses while a reservation or image is open ({@link
  * OpenResources}).
@@ -62,20 +61,14 @@ final class PortableBackend implements Backend {
 
   @Override
   public Reservation reserve(long byteSize) {
-    if (byteSize <= 0 || byteSize % PAGE_SIZE != 0) {
-      throw new BackendException(
-          "reserve",
-          "byteSize=" + ByteCount.of(byteSize),
-          "byteSize must be a positive multiple of the page size " + ByteCount.of(PAGE_SIZE));
-    }
-    open.reservationOpened("reserve", "byteSize=" + ByteCount.of(byteSize));
-    return new PortableReservation(this, byteSize, PAGE_SIZE);
+    open.reservationOpened("reserve", Ranges.requireReservationSize(byteSize, PAGE_SIZE));
+    return new PortableReservation(open, byteSize, PAGE_SIZE);
   }
 
   @Override
   public MemoryImage createImage(MemorySegment contents) {
     String args = Ranges.requireImageContents(contents);
-    return open.createImage(args, () -> PortableImage.create(this, contents, PAGE_SIZE));
+    return open.createImage(args, () -> PortableImage.create(open, contents, PAGE_SIZE));
   }
 
   @Override
@@ -86,16 +79,6 @@ final class PortableBackend implements Backend {
   @Override
   public void close() {
     open.close();
-  }
-
-  /** Called by a reservation once it is closed. */
-  void reservationClosed() {
-    open.reservationClosed();
-  }
-
-  /** Called by an image once it is closed. */
-  void imageClosed() {
-    open.imageClosed();
   }
 
   @Override

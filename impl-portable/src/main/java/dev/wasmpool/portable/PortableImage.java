@@ -1,8 +1,9 @@
 package dev.wasmpool.portable;
 
-import dev.wasmpool.spi.support.ByteCount;
 import dev.wasmpool.spi.BackendException;
-import dev.wasmpool.spi.MemoryImage;
+import dev.wasmpool.spi.support.BookedImage;
+import dev.wasmpool.spi.support.ByteCount;
+import dev.wasmpool.spi.support.OpenResources;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -11,35 +12,31 @@ import java.lang.foreign.MemorySegment;
  * copies the bytes into the reservation.
  *
  * <p>The bytes live in an automatic arena: they stay allocated while this image or any reservation
- * that maps it is reachable, so a reservation can keep restoring them after the image was closed.
+ * that maps it is reachable, so a reservation can keep restoring them after the image was closed;
+ * there is nothing to release on close ({@link BookedImage} counts the pins all the same).
  *
- * <p>Thread-safe: the closed flag is guarded by {@code this}; the bytes never change.
+ * <p>Thread-safe: the bytes never change.
  */
-final class PortableImage implements MemoryImage {
-
-  private final PortableBackend owner;
+final class PortableImage extends BookedImage {
 
   /** The image's bytes, read-only. */
   private final MemorySegment bytes;
 
-  /** Guarded by {@code this}. */
-  private boolean closed;
-
-  private PortableImage(PortableBackend owner, MemorySegment bytes) {
-    this.owner = owner;
+  private PortableImage(OpenResources open, MemorySegment bytes) {
+    super(open, bytes.byteSize());
     this.bytes = bytes;
   }
 
   /**
    * Copies {@code contents} into a new image.
    *
-   * @param owner the backend that creates it
+   * @param open the backend's open resources
    * @param contents the bytes, not empty
    * @param pageSize the page size to pad to
    * @return the image
    * @throws BackendException if the memory cannot be allocated
    */
-  static PortableImage create(PortableBackend owner, MemorySegment contents, long pageSize) {
+  static PortableImage create(OpenResources open, MemorySegment contents, long pageSize) {
     long length = contents.byteSize();
     long byteSize = (length + pageSize - 1) & -pageSize;
     MemorySegment bytes;
@@ -52,64 +49,17 @@ final class PortableImage implements MemoryImage {
           "cannot allocate " + ByteCount.of(byteSize) + ": " + e.getMessage());
     }
     MemorySegment.copy(contents, 0, bytes, 0, length);
-    return new PortableImage(owner, bytes.asReadOnly());
+    return new PortableImage(open, bytes.asReadOnly());
   }
 
+  /** The image's bytes; readable for as long as this object is reachable. */
   @Override
-  public long byteSize() {
-    return bytes.byteSize();
-  }
-
-  /**
-   * The backend that created this image.
-   *
-   * @return the owner
-   */
-  PortableBackend owner() {
-    return owner;
-  }
-
-  /**
-   * The image's bytes; readable for as long as this object is reachable.
-   *
-   * @return a read-only segment
-   */
-  MemorySegment bytes() {
+  protected MemorySegment bytes() {
     return bytes;
   }
 
-  /**
-   * Fails if the image was closed.
-   *
-   * @param operation the operation, for the error
-   * @param offset where the image was to be mapped, for the error
-   * @throws BackendException if closed
-   */
-  synchronized void requireOpen(String operation, long offset) {
-    if (closed) {
-      throw new BackendException(
-          operation, "offset=" + ByteCount.of(offset) + ", image=" + this, "the image was closed");
-    }
-  }
-
   @Override
-  public void close() {
-    synchronized (this) {
-      if (closed) {
-        throw new BackendException(
-            "close",
-            "image byteSize=" + ByteCount.of(bytes.byteSize()),
-            "the image was already closed");
-      }
-      closed = true;
-    }
-    owner.imageClosed();
-  }
-
-  @Override
-  public synchronized String toString() {
-    return "PortableImage[byteSize=" + ByteCount.of(bytes.byteSize())
-        + (closed ? ", closed" : "")
-        + "]";
+  protected void release() {
+    // The automatic arena frees the bytes once no reservation's books refer to this image.
   }
 }

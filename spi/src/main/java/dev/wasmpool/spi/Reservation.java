@@ -27,19 +27,46 @@ public interface Reservation extends AutoCloseable {
    * The memory of this reservation, from offset 0.
    *
    * <p>With {@link Capabilities#virtualReservation()} the segment covers the whole reservation
-   * and is the same for the reservation's life. Without it the segment covers at least every
-   * accessible byte and may be replaced by a larger one after {@link #makeAccessible} or {@link
-   * #mapImage}, with the contents carried over; callers re-read it after those calls. A replaced
-   * segment stays allocated until {@link #close()}, so a stale view never reaches freed memory.
+   * and is the same for the reservation's life.
+   *
+   * <p>Without it the segment covers at least every accessible byte (and every byte of a mapped
+   * image), and it may be replaced by another after {@link #makeAccessible}, {@link #mapImage} or a
+   * <em>whole reset</em>, with the contents carried over; callers re-read it after those calls. A
+   * whole reset is a {@link #reset(long, long, long) reset} whose range covers every accessible
+   * byte of the reservation. The lifetime of a segment, and of every view made from it:
+   *
+   * <ul>
+   *   <li>A segment replaced by {@link #makeAccessible} or {@link #mapImage} after it was handed
+   *       out by this method stays allocated until the next whole reset or {@link #close()}, so a
+   *       view kept across a growth reaches allocated memory (reading the bytes as they were, its
+   *       writes lost), never freed memory.
+   *   <li>A whole reset ends every segment handed out before it: the caller promises that no view
+   *       taken from this method before the reset is used again, and the backend may free their
+   *       memory during the reset. Until this method is called again, no segment is out, so
+   *       replacing one frees the old at once. A pool keeps this promise when it resets a slot's
+   *       reservation only after the tenant's views are dead.
+   * </ul>
    *
    * <p>Touching an inaccessible byte through this segment is undefined (on Linux: a crash of the
    * JVM); the pool bounds every access by the accessible size itself.
    *
-   * @return the segment; its lifetime is the reservation's. Its scope may be global (Linux), so the
-   *     scope cannot be relied on to detect a closed reservation
+   * @return the segment. Its scope may be global (Linux), so the scope cannot be relied on to
+   *     detect a closed reservation
    * @throws BackendException if the reservation was closed
    */
   MemorySegment segment();
+
+  /**
+   * The bytes of memory this reservation holds from the system now, as far as the backend knows
+   * without a system call: for a backend without {@link Capabilities#virtualReservation()}, every
+   * byte it allocated and has not freed (the current segment and any replaced one it still keeps).
+   *
+   * @return bytes ({@code 0} once closed), or {@code -1} if the backend cannot tell (virtual
+   *     memory: the system decides which pages are resident)
+   */
+  default long residentBytes() {
+    return -1;
+  }
 
   /**
    * Makes a range readable and writable. Bytes that were inaccessible read what they held when they
@@ -77,6 +104,9 @@ public interface Reservation extends AutoCloseable {
    * Brings a range back to its baseline, restoring the first {@code keepResidentBytes} by writing
    * them (zero-fill, or a copy of the image's bytes) so that they stay resident, and decommitting
    * the rest. The keep-resident prefix must be accessible.
+   *
+   * <p>If the range covers every accessible byte (a whole reset), every segment handed out by
+   * {@link #segment()} before this call ends: see there.
    *
    * @param offset the start
    * @param length the length; zero does nothing

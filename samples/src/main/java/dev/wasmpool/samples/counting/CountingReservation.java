@@ -32,6 +32,11 @@ final class CountingReservation implements Reservation {
   }
 
   @Override
+  public long residentBytes() {
+    return delegate.residentBytes();
+  }
+
+  @Override
   public void makeAccessible(long offset, long length) {
     OperationStats.time(Operation.MAKE_ACCESSIBLE, () -> delegate.makeAccessible(offset, length));
   }

@@ -218,6 +218,16 @@ public final class RangeMap<V extends Object> {
   }
 
   /**
+   * Where the last range ends.
+   *
+   * @return one past the last byte of the highest range, or {@code 0} if the map is empty
+   */
+  public long end() {
+    Map.Entry<Long, Span<V>> last = spans.lastEntry();
+    return last == null ? 0 : last.getValue().end();
+  }
+
+  /**
    * Whether no range is left.
    *
    * @return true if empty

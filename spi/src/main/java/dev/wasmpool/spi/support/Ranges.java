@@ -49,6 +49,25 @@ public final class Ranges {
   }
 
   /**
+   * Checks the size of a new reservation.
+   *
+   * @param byteSize the size {@link dev.wasmpool.spi.Backend#reserve} was given
+   * @param pageSize the backend's page size
+   * @return the operation's arguments, for messages
+   * @throws BackendException if the size is not a positive multiple of the page size
+   */
+  public static String requireReservationSize(long byteSize, long pageSize) {
+    String args = "byteSize=" + ByteCount.of(byteSize);
+    if (byteSize <= 0 || byteSize % pageSize != 0) {
+      throw new BackendException(
+          "reserve",
+          args,
+          "byteSize must be a positive multiple of the page size " + ByteCount.of(pageSize));
+    }
+    return args;
+  }
+
+  /**
    * A range as {@code offset=0x..., length=0x...}, for error messages.
    *
    * @param offset the range's start

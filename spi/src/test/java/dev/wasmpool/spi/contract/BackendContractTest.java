@@ -663,6 +663,125 @@ public abstract class BackendContractTest {
     }
   }
 
+  /* ---- whole resets and what a reservation holds ---- */
+
+  @Test
+  void wholeReset_keepsWhatInaccessibleBytesHeld() {
+    // A reset of every accessible byte ends earlier segments and may shrink the memory; bytes made
+    // inaccessible with writes in them are no part of it.
+    try (Reservation reservation = backend.reserve(16 * page)) {
+      reservation.makeAccessible(0, 4 * page);
+      fill(reservation, 0, 4 * page, (byte) 0x21);
+      reservation.makeAccessible(4 * page, 8 * page);
+      fill(reservation, 4 * page, 8 * page, (byte) 0x22);
+      reservation.makeInaccessible(8 * page, 4 * page);
+      reservation.reset(0, 8 * page);
+      assertZero(reservation, 0, 8 * page);
+      reservation.makeAccessible(8 * page, 4 * page);
+      assertFilled(reservation, 8 * page, 4 * page, (byte) 0x22);
+      assertZero(reservation, 0, 8 * page);
+    }
+  }
+
+  @Test
+  void wholeReset_afterGrowth_restoresBaseline_andGrowthCarriesContentsAgain() {
+    MemorySegment contents = pattern(2 * page, 41);
+    try (Reservation reservation = backend.reserve(64 * page);
+        MemoryImage image = backend.createImage(contents)) {
+      reservation.makeAccessible(0, page);
+      reservation.mapImage(page, image);
+      for (long pages = 4; pages <= 24; pages++) {
+        reservation.makeAccessible((pages - 1) * page, page);
+        fill(reservation, (pages - 1) * page, page, (byte) pages);
+      }
+      fill(reservation, 0, 3 * page, (byte) 0x33);
+      reservation.reset(0, 24 * page, 2 * page);
+      assertZero(reservation, 0, page);
+      assertBytes(reservation, page, contents);
+      assertZero(reservation, 3 * page, 21 * page);
+      fill(reservation, 20 * page, page, (byte) 0x44);
+      reservation.makeAccessible(24 * page, 40 * page);
+      assertBytes(reservation, page, contents);
+      assertFilled(reservation, 20 * page, page, (byte) 0x44);
+      assertZero(reservation, 24 * page, 40 * page);
+      reservation.removeImage(page);
+    }
+  }
+
+  @Test
+  void residentBytes_unknownOrCoversEveryAccessibleByte() {
+    Reservation reservation = backend.reserve(64 * page);
+    try {
+      long fresh = reservation.residentBytes();
+      assertTrue(fresh >= -1, "unknown (-1) or a count: " + fresh);
+      reservation.makeAccessible(0, 8 * page);
+      fill(reservation, 0, 8 * page, (byte) 1);
+      long held = reservation.residentBytes();
+      assertTrue(held == -1 || held >= 8 * page, "unknown or at least the accessible bytes: " + held);
+      assertEquals(held == -1, fresh == -1, "known or unknown for the reservation's life");
+      reservation.reset(0, 8 * page);
+      long afterReset = reservation.residentBytes();
+      assertTrue(
+          afterReset == -1 || (afterReset >= 8 * page && afterReset <= held),
+          "a reset never holds more: " + afterReset);
+    } finally {
+      reservation.close();
+    }
+    long closed = reservation.residentBytes();
+    assertTrue(closed == -1 || closed == 0, "a closed reservation holds nothing: " + closed);
+  }
+
+  @Test
+  void wholeResetOfInaccessibleBytes_holdsNothing_andTheyReadTheirBaselineAfter() {
+    // What an idle trim does: make a slot inaccessible, then reset it; no memory stays behind.
+    MemorySegment contents = pattern(2 * page, 43);
+    try (Reservation reservation = backend.reserve(32 * page);
+        MemoryImage image = backend.createImage(contents)) {
+      reservation.makeAccessible(0, 8 * page);
+      reservation.mapImage(2 * page, image);
+      fill(reservation, 0, 8 * page, (byte) 0x55);
+      reservation.removeImage(2 * page);
+      reservation.makeInaccessible(0, 8 * page);
+      reservation.reset(0, 8 * page, 0);
+      long held = reservation.residentBytes();
+      assertTrue(held == -1 || held == 0, "unknown, or nothing held: " + held);
+      reservation.makeAccessible(0, 8 * page);
+      assertZero(reservation, 0, 8 * page);
+    }
+  }
+
+  /* ---- revocation ---- */
+
+  @Test
+  void revoke_badRangeOrClosedReservation_rejected() {
+    Reservation reservation = backend.reserve(4 * page);
+    try {
+      assertThrows(BackendException.class, () -> reservation.revoke(1, page));
+      assertThrows(BackendException.class, () -> reservation.revoke(0, 5 * page));
+    } finally {
+      reservation.close();
+    }
+    assertThrows(BackendException.class, () -> reservation.revoke(0, page));
+  }
+
+  @Test
+  void revoke_unsupportedLeavesTheRangeAsItWas_supportedMakesItInaccessible() {
+    try (Reservation reservation = backend.reserve(4 * page)) {
+      reservation.makeAccessible(0, 4 * page);
+      fill(reservation, 0, 4 * page, (byte) 0x66);
+      boolean revoked = reservation.revoke(page, 2 * page);
+      // Bytes outside the range are untouched either way; inside it only an unrevoked range is read.
+      assertFilled(reservation, 0, page, (byte) 0x66);
+      assertFilled(reservation, 3 * page, page, (byte) 0x66);
+      if (!revoked) {
+        assertFilled(reservation, page, 2 * page, (byte) 0x66);
+      } else {
+        // The books no longer count the range as accessible: a keep-resident prefix over it fails.
+        assertThrows(BackendException.class, () -> reservation.reset(page, 2 * page, page));
+      }
+    }
+  }
+
   /* ---- concurrency ---- */
 
   @Test

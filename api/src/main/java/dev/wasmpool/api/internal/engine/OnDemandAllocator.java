@@ -73,7 +73,7 @@ final class OnDemandAllocator implements InstanceAllocator {
         * MemoryType.PAGE_SIZE;
     long reserveBytes = Math.max(minimumBytes, Math.min(declaredBytes, config.memoryReservation()));
     Reservation reservation = backend.reserve(Math.max(page, MemoryPool.roundUp(reserveBytes, page)));
-    ImageSlot slot = new ImageSlot(reservation, 0, reservation.byteSize(), false, null);
+    ImageSlot slot = new ImageSlot(reservation, 0, reservation.byteSize(), false, true, null);
     try {
       slot.instantiate(minimumBytes, module.image(memoryIndex));
     } catch (RuntimeException e) {
@@ -139,9 +139,12 @@ final class OnDemandAllocator implements InstanceAllocator {
   }
 
   @Override
-  public PoolMetrics metrics() {
-    return limits.metrics(
-        liveMemories.get(), liveTables.get(), 0, 0, 0, 0, PoolMetrics.Counters.NONE);
+  public PoolMetrics metrics(long leaksReclaimed) {
+    PoolMetrics.Counters counters =
+        leaksReclaimed == 0
+            ? PoolMetrics.Counters.NONE
+            : new PoolMetrics.Counters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, leaksReclaimed);
+    return limits.metrics(liveMemories.get(), liveTables.get(), 0, 0, 0, 0, counters);
   }
 
   @Override

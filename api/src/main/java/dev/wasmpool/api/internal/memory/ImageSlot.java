@@ -1,5 +1,6 @@
 package dev.wasmpool.api.internal.memory;
 
+import dev.wasmpool.api.internal.slots.HeldBytes;
 import dev.wasmpool.spi.BackendException;
 import dev.wasmpool.spi.DecommitBatch;
 import dev.wasmpool.spi.ProtectionKey;
@@ -31,6 +32,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>With a protection key, every mapping change is followed by colouring the range again:
  * mapping over a coloured range resets its key to 0 (Wasmtime #14076).
  *
+ * <p>What a free slot holds ({@link #residentBytes()}) follows {@link HeldBytes}: its reservation's
+ * count when the slot is alone in it and the backend knows, else the keep-resident prefix its last
+ * reset wrote. The calls are the same whatever the backend; only the backend's answers differ.
+ *
  * <p>Concurrency: not thread-safe. A slot is touched only by whoever owns its index (a live
  * allocation, the decommit queue, a purge); the index allocator's lock orders one owner's writes
  * before the next owner's reads.
@@ -58,6 +63,9 @@ public final class ImageSlot {
   /** Whether a larger accessible size left by a previous tenant is taken back (guard > 0). */
   private final boolean shrinkOnReuse;
 
+  /** Whether the slot is the only one in its reservation, whose resident count is then its own. */
+  private final boolean soleSlot;
+
   /** The slot's colour, or {@code null} without striping. */
   private final @Nullable ProtectionKey key;
 
@@ -75,8 +83,8 @@ public final class ImageSlot {
   /** The most bytes made accessible since the slot was last erased: what an erase must reset. */
   private long highWater;
 
-  /** Bytes the last reset kept resident. */
-  private long residentBytes;
+  /** Bytes the last reset restored by writing (the keep-resident prefix), which stay resident. */
+  private long writtenBytes;
 
   /** Handed to a tenant and not reset since. */
   private boolean dirty;
@@ -92,6 +100,7 @@ public final class ImageSlot {
    * @param base the slot's offset in the reservation
    * @param slotBytes the slot's size
    * @param shrinkOnReuse whether to make bytes beyond a new tenant's initial size inaccessible
+   * @param soleSlot whether the slot is the only one in its reservation
    * @param key the slot's colour, or {@code null}
    */
   public ImageSlot(
@@ -99,11 +108,13 @@ public final class ImageSlot {
       long base,
       long slotBytes,
       boolean shrinkOnReuse,
+      boolean soleSlot,
       @Nullable ProtectionKey key) {
     this.reservation = reservation;
     this.base = base;
     this.slotBytes = slotBytes;
     this.shrinkOnReuse = shrinkOnReuse;
+    this.soleSlot = soleSlot;
     this.key = key;
   }
 
@@ -247,7 +258,7 @@ public final class ImageSlot {
    */
   public boolean resetForReuse(long keepResidentBytes, @Nullable DecommitBatch deferred) {
     dirty = false;
-    residentBytes = 0;
+    writtenBytes = 0;
     if (unknown) {
       return false;
     }
@@ -258,7 +269,7 @@ public final class ImageSlot {
       } else {
         reservation().reset(base, accessible, keep, deferred);
       }
-      residentBytes = keep;
+      writtenBytes = keep;
       return true;
     } catch (BackendException e) {
       unknown = true;
@@ -273,7 +284,7 @@ public final class ImageSlot {
    */
   public void markUnknown() {
     unknown = true;
-    residentBytes = 0;
+    writtenBytes = 0;
   }
 
   /**
@@ -292,15 +303,47 @@ public final class ImageSlot {
       if (current != null) {
         unmapImage(reservation(), current);
         // The image range now holds fresh zero pages: nothing of it stays resident.
-        long overlap = Math.min(residentBytes, current.offset() + current.byteSize()) - current.offset();
+        long overlap = Math.min(writtenBytes, current.offset() + current.byteSize()) - current.offset();
         if (overlap > 0) {
-          residentBytes -= overlap;
+          writtenBytes -= overlap;
         }
       }
       return true;
     } catch (BackendException e) {
       unknown = true;
       LOG.log(System.Logger.Level.WARNING, "removing a memory image failed; the slot will be erased before reuse", e);
+      return false;
+    }
+  }
+
+  /**
+   * Hands back everything a free slot holds (an idle trim, or a range becoming a spare): its image
+   * is removed, and every accessible byte is made inaccessible and reset, so that the slot holds
+   * nothing (a backend without virtual memory frees its storage; see {@link Reservation#reset}).
+   * Its next tenant starts as on a cold slot. Never throws: on failure the slot becomes unknown.
+   *
+   * @return {@code true} if the slot now holds nothing
+   */
+  public boolean trim() {
+    dirty = false;
+    if (!purgeImage()) {
+      return false;
+    }
+    writtenBytes = 0;
+    if (unknown || accessible == 0) {
+      return !unknown;
+    }
+    Reservation r = reservation();
+    long bytes = accessible;
+    try {
+      // Inaccessible first: the reset then covers no accessible byte outside the slot's range.
+      r.makeInaccessible(base, bytes);
+      accessible = 0;
+      r.reset(base, bytes, 0);
+      return true;
+    } catch (BackendException e) {
+      unknown = true;
+      LOG.log(System.Logger.Level.WARNING, "trimming a memory slot failed; the slot will be erased before reuse", e);
       return false;
     }
   }
@@ -334,7 +377,7 @@ public final class ImageSlot {
     }
     accessible = 0;
     highWater = 0;
-    residentBytes = 0;
+    writtenBytes = 0;
     dirty = false;
     unknown = false;
   }
@@ -416,12 +459,15 @@ public final class ImageSlot {
   }
 
   /**
-   * Bytes the last reset kept resident.
+   * The bytes a free slot holds from the system, by {@link HeldBytes}'s rule: with the portable
+   * backend its storage (about its accessible size), otherwise what its last reset kept resident.
    *
-   * @return bytes, 0 after a failure or purge of the whole prefix
+   * @return bytes; 0 for a slot without a reservation, and, with virtual memory, after a failure,
+   *     a trim or a purge of the whole prefix
    */
   public long residentBytes() {
-    return residentBytes;
+    Reservation r = reservation;
+    return r == null ? 0 : HeldBytes.of(r, soleSlot, writtenBytes);
   }
 
   /**

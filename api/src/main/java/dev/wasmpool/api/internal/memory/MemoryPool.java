@@ -212,7 +212,8 @@ public final class MemoryPool implements AutoCloseable {
     }
     for (int g = 0; g < total; g++) {
       ProtectionKey key = stripes[g % stripeCount].key();
-      slots[g] = new ImageSlot(null, slab.slotOffset(g % perSlab), slab.slotBytes(), shrink, key);
+      slots[g] =
+          new ImageSlot(null, slab.slotOffset(g % perSlab), slab.slotBytes(), shrink, perSlab == 1, key);
     }
     MemoryPool created =
         new MemoryPool(backend, slab, perSlab, stripes, slots, queue, pool.maxMemorySize(), onSlab, shrink);
@@ -279,7 +280,7 @@ public final class MemoryPool implements AutoCloseable {
         Reservation r = backend.reserve(one.totalSlabBytes());
         spareReservations.add(r);
         onSlab.accept(r);
-        spares.add(new ImageSlot(r, one.slotOffset(0), slotBytes, shrinkOnReuse, null));
+        spares.add(new ImageSlot(r, one.slotOffset(0), slotBytes, shrinkOnReuse, true, null));
       }
       return true;
     } catch (BackendException e) {
@@ -304,15 +305,14 @@ public final class MemoryPool implements AutoCloseable {
   }
 
   /**
-   * Takes back a relocated orphan's old range once no view of it lives: its image is removed and
-   * every byte reset, and it waits as a spare for the next relocation.
+   * Takes back a relocated orphan's old range once no view of it lives: trimmed (image removed,
+   * every byte reset, nothing held), it waits as a spare for the next relocation.
    *
    * @param range the orphan's old slot
    */
   public synchronized void spare(ImageSlot range) {
     retiredRanges.remove(range); // identity: from now on it is a spare
-    range.purgeImage();
-    range.resetForReuse(0);
+    range.trim();
     spares.add(range);
   }
 
@@ -401,9 +401,7 @@ public final class MemoryPool implements AutoCloseable {
 
           @Override
           public void trim(int local) {
-            ImageSlot s = slot(local);
-            s.purgeImage();
-            s.resetForReuse(0);
+            slot(local).trim();
           }
 
           @Override

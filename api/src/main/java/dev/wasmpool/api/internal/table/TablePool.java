@@ -5,12 +5,16 @@ import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.api.internal.decommit.DecommitQueue;
 import dev.wasmpool.api.internal.index.IndexAllocator;
 import dev.wasmpool.api.internal.memory.MemoryPool;
+import dev.wasmpool.api.internal.slots.HeldBytes;
 import dev.wasmpool.api.internal.slots.SlotContents;
 import dev.wasmpool.api.internal.slots.SlotPool;
 import dev.wasmpool.spi.Backend;
 import dev.wasmpool.spi.BackendException;
 import dev.wasmpool.spi.DecommitBatch;
 import dev.wasmpool.spi.Reservation;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.LongSupplier;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -18,15 +22,22 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * The pool of table slots: {@code totalTables} slots of {@code tableElements * 8} bytes, rounded
  * up to whole pages.
  *
- * <p>With virtual reservations all slots share one reservation; otherwise each slot is reserved on
- * first use. A slot is made accessible the first time it is handed out and stays accessible. Slots
- * are handed out by a {@link SlotPool} without affinity and with a warm budget of 0 (so a free
- * warm slot is always preferred to a cold one), always all zero: a closed table's used bytes are
- * reset (the {@code tableKeepResident} prefix written, the rest decommitted, inline or batched),
- * and a slot whose reset failed is zero-filled before it is handed out again.
+ * <p>Layout: slots live in slabs, each one reservation of whole slots without guards (a table is
+ * bounds-checked by its segment). With virtual reservations one slab holds every slot; without,
+ * each slot is a slab of its own, so that what its reservation holds is the slot's alone. That
+ * number is the one place the backend's capabilities enter; every operation below is the same for
+ * any backend. The first slab is reserved with the pool, the others when one of their slots is
+ * first handed out.
+ *
+ * <p>A slot is made accessible when it is handed out and stays accessible until it is trimmed.
+ * Slots are handed out by a {@link SlotPool} without affinity and with a warm budget of 0 (so a
+ * free warm slot is always preferred to a cold one), always all zero: a closed table's used bytes
+ * are reset (the {@code tableKeepResident} prefix written, the rest decommitted, inline or
+ * batched), and a slot whose reset failed is zero-filled before it is handed out again. What a free
+ * slot holds is counted by {@link HeldBytes}'s rule.
  *
  * <p>Concurrency: thread-safe. The per-slot arrays are touched only by the owner of the slot's
- * index, ordered by the slot pool's lock.
+ * index, ordered by the slot pool's lock; slabs are reserved under {@code this}.
  */
 public final class TablePool implements AutoCloseable, SlotContents {
 
@@ -36,23 +47,29 @@ public final class TablePool implements AutoCloseable, SlotContents {
   private final Backend backend;
   private final SlotPool slots;
   private final long slotBytes;
-  private final @Nullable Reservation shared;
-  private final @Nullable Reservation[] own;
+  private final int slotsPerSlab;
+
+  /** Where each slot lives now; {@code null} until its slab is reserved. */
+  private final @Nullable Range[] ranges;
+
   private final boolean[] prepared;
   private final boolean[] needsZero;
   private final long[] usedBytes;
   private final long keepResidentBytes;
 
-  /** Where each relocated slot lives now ({@link #relocate}); {@code null} for its own range. */
-  private final @Nullable Reservation[] movedTo;
-
-  private final long[] movedOffset;
+  /** Every reservation of the pool (slabs and spares), closed with it; guarded by {@code this}. */
+  private final List<Reservation> reservations = new ArrayList<>();
 
   /** Free ranges for relocations; guarded by {@code this}. */
-  private final java.util.ArrayDeque<Range> spares = new java.util.ArrayDeque<>();
+  private final ArrayDeque<Range> spares = new ArrayDeque<>();
 
-  /** Reservations made for spares, closed with the pool; guarded by {@code this}. */
-  private final java.util.List<Reservation> spareReservations = new java.util.ArrayList<>();
+  /**
+   * A slot's bytes: {@code slotBytes} from {@code offset} of {@code reservation}.
+   *
+   * @param reservation the reservation
+   * @param offset the offset
+   */
+  private record Range(Reservation reservation, long offset) {}
 
   // The slot pool keeps `this` as its SlotContents but calls it only once a slot is released,
   // long after construction: the escape is safe, so the initialization checker is told so.
@@ -61,32 +78,30 @@ public final class TablePool implements AutoCloseable, SlotContents {
       Backend backend,
       int total,
       long slotBytes,
-      @Nullable Reservation shared,
+      int slotsPerSlab,
       long keepResidentBytes,
       DecommitQueue queue,
       LongSupplier clock) {
     this.backend = backend;
     this.slotBytes = slotBytes;
-    this.shared = shared;
-    this.own = new Reservation[shared == null ? total : 0];
+    this.slotsPerSlab = slotsPerSlab;
+    this.ranges = new Range[total];
     this.prepared = new boolean[total];
     this.needsZero = new boolean[total];
     this.usedBytes = new long[total];
     this.keepResidentBytes = keepResidentBytes;
-    this.movedTo = new Reservation[total];
-    this.movedOffset = new long[total];
     this.slots = new SlotPool("tables", total, 0, queue, this, clock);
   }
 
   /**
-   * Creates the pool and, with virtual reservations, its reservation.
+   * Creates the pool and reserves its first slab.
    *
    * @param backend the engine's backend
    * @param config the pool configuration
    * @param queue the engine's decommit queue
    * @param clock stamps slot frees for idle trimming
    * @return the pool
-   * @throws IllegalStateException if the backend refuses the reservation
+   * @throws IllegalStateException if the backend refuses the first slab
    */
   public static TablePool create(
       Backend backend, PoolingAllocationConfig config, DecommitQueue queue, LongSupplier clock) {
@@ -94,15 +109,34 @@ public final class TablePool implements AutoCloseable, SlotContents {
     long slotBytes = Math.max(page, MemoryPool.roundUp(config.tableElements() * ELEMENT_BYTES, page));
     int total = config.totalTables();
     long keep = MemoryPool.roundUp(config.tableKeepResident(), page);
-    Reservation shared = null;
-    if (backend.capabilities().virtualReservation() && total > 0) {
+    int perSlab = backend.capabilities().virtualReservation() ? Math.max(total, 1) : 1;
+    TablePool pool = new TablePool(backend, total, slotBytes, perSlab, keep, queue, clock);
+    if (total > 0) {
       try {
-        shared = backend.reserve(slotBytes * total);
+        pool.ensureSlab(0);
       } catch (BackendException e) {
         throw new IllegalStateException("failed to create table pool mapping: " + e.getMessage(), e);
       }
     }
-    return new TablePool(backend, total, slotBytes, shared, keep, queue, clock);
+    return pool;
+  }
+
+  /**
+   * Reserves the slab of {@code slot} unless it is already.
+   *
+   * @throws BackendException if the backend refuses
+   */
+  private synchronized void ensureSlab(int slot) {
+    if (ranges[slot] != null) {
+      return;
+    }
+    int first = slot - slot % slotsPerSlab;
+    int count = Math.min(slotsPerSlab, ranges.length - first);
+    Reservation r = backend.reserve(slotBytes * count);
+    reservations.add(r);
+    for (int i = 0; i < count; i++) {
+      ranges[first + i] = new Range(r, i * slotBytes);
+    }
   }
 
   /**
@@ -116,6 +150,9 @@ public final class TablePool implements AutoCloseable, SlotContents {
   public int acquire() {
     int slot = slots.acquire(null);
     try {
+      if (ranges[slot] == null) {
+        ensureSlab(slot);
+      }
       prepare(slot);
     } catch (RuntimeException e) {
       slots.abandon(slot, 0);
@@ -125,26 +162,23 @@ public final class TablePool implements AutoCloseable, SlotContents {
   }
 
   private void prepare(int slot) {
+    Range range = range(slot);
     if (!prepared[slot]) {
-      Reservation moved = movedTo[slot];
-      if (moved != null) {
-        moved.makeAccessible(movedOffset[slot], slotBytes);
-      } else if (shared == null) {
-        Reservation r = own[slot];
-        if (r == null) {
-          r = backend.reserve(slotBytes);
-          own[slot] = r;
-        }
-        r.makeAccessible(0, slotBytes);
-      } else {
-        shared.makeAccessible(offset(slot), slotBytes);
-      }
+      range.reservation().makeAccessible(range.offset(), slotBytes);
       prepared[slot] = true;
     }
     if (needsZero[slot]) {
-      reservation(slot).segment().asSlice(offset(slot), usedBytes[slot]).fill((byte) 0);
+      range.reservation().segment().asSlice(range.offset(), usedBytes[slot]).fill((byte) 0);
       needsZero[slot] = false;
     }
+  }
+
+  private Range range(int slot) {
+    Range range = ranges[slot];
+    if (range == null) {
+      throw new IllegalStateException("table slot " + slot + " has no reservation yet");
+    }
+    return range;
   }
 
   /**
@@ -152,14 +186,10 @@ public final class TablePool implements AutoCloseable, SlotContents {
    *
    * @param slot the slot index
    * @return the reservation
+   * @throws IllegalStateException if the slot's slab was never reserved
    */
   public Reservation reservation(int slot) {
-    Reservation moved = movedTo[slot];
-    Reservation r = moved != null ? moved : shared != null ? shared : own[slot];
-    if (r == null) {
-      throw new IllegalStateException("table slot " + slot + " was never prepared");
-    }
-    return r;
+    return range(slot).reservation();
   }
 
   /**
@@ -167,13 +197,11 @@ public final class TablePool implements AutoCloseable, SlotContents {
    *
    * @param slot the slot index
    * @return the offset in bytes
+   * @throws IllegalStateException if the slot's slab was never reserved
    */
   public long offset(int slot) {
-    return movedTo[slot] != null ? movedOffset[slot] : shared != null ? slot * slotBytes : 0;
+    return range(slot).offset();
   }
-
-  /** A table slot's range, once a slot's, now a spare for relocations. */
-  private record Range(Reservation reservation, long offset) {}
 
   /**
    * Makes sure {@code n} spare ranges are ready for {@link #relocate}, reserving what is missing.
@@ -185,7 +213,7 @@ public final class TablePool implements AutoCloseable, SlotContents {
     try {
       while (spares.size() < n) {
         Reservation r = backend.reserve(slotBytes);
-        spareReservations.add(r);
+        reservations.add(r);
         spares.add(new Range(r, 0));
       }
       return true;
@@ -205,26 +233,39 @@ public final class TablePool implements AutoCloseable, SlotContents {
     if (fresh == null) {
       throw new IllegalStateException("no spare range: call ensureSpares first");
     }
-    movedTo[slot] = fresh.reservation();
-    movedOffset[slot] = fresh.offset();
+    ranges[slot] = fresh;
     prepared[slot] = false; // made accessible, and zeroed, at the next acquire
     needsZero[slot] = true;
   }
 
   /**
-   * Takes back a relocated orphan's old range once no view of it lives: zeroed, it waits as a
-   * spare for the next relocation.
+   * Takes back a relocated orphan's old range once no view of it lives: trimmed (inaccessible,
+   * reset, nothing held), it waits as a spare for the next relocation.
    *
    * @param reservation the old range's reservation
    * @param offset its offset
    */
   public synchronized void spare(Reservation reservation, long offset) {
+    Range range = new Range(reservation, offset);
+    if (clear(range, slotBytes)) {
+      spares.add(range);
+    }
+    // A range that cannot be cleared is not reused; its reservation goes with the pool.
+  }
+
+  /**
+   * Makes a range inaccessible and resets its first {@code used} bytes, so that it holds nothing;
+   * the next use makes it accessible again.
+   *
+   * @return {@code false} if the backend refused
+   */
+  private static boolean clear(Range range, long used) {
     try {
-      reservation.makeAccessible(offset, slotBytes);
-      reservation.segment().asSlice(offset, slotBytes).fill((byte) 0);
-      spares.add(new Range(reservation, offset));
+      range.reservation().makeInaccessible(range.offset(), used);
+      range.reservation().reset(range.offset(), used, 0);
+      return true;
     } catch (BackendException e) {
-      // A range that cannot be restored is not reused; its reservation goes with the pool.
+      return false;
     }
   }
 
@@ -274,18 +315,19 @@ public final class TablePool implements AutoCloseable, SlotContents {
 
   /** Resets a released slot; a failed reset leaves it to be zeroed by hand before its next use. */
   private long resetSlot(int slot, @Nullable DecommitBatch deferred) {
+    Range range = range(slot);
     long used = usedBytes[slot];
     long keep = Math.min(keepResidentBytes, used);
     try {
       if (deferred == null) {
-        reservation(slot).reset(offset(slot), used, keep);
+        range.reservation().reset(range.offset(), used, keep);
       } else {
-        reservation(slot).reset(offset(slot), used, keep, deferred);
+        range.reservation().reset(range.offset(), used, keep, deferred);
       }
-      return keep;
+      return HeldBytes.of(range.reservation(), slotsPerSlab == 1, keep);
     } catch (BackendException e) {
       needsZero[slot] = true;
-      return 0;
+      return HeldBytes.of(range.reservation(), slotsPerSlab == 1, 0);
     }
   }
 
@@ -294,12 +336,11 @@ public final class TablePool implements AutoCloseable, SlotContents {
     needsZero[slot] = true;
   }
 
+  /** Clears the slot (inaccessible, reset): it holds nothing until its next tenant. */
   @Override
   public void trim(int slot) {
-    long used = usedBytes[slot];
-    try {
-      reservation(slot).reset(offset(slot), used, 0);
-    } catch (BackendException e) {
+    prepared[slot] = false;
+    if (!clear(range(slot), slotBytes)) {
       needsZero[slot] = true;
     }
   }
@@ -358,18 +399,25 @@ public final class TablePool implements AutoCloseable, SlotContents {
   /** Releases the reservations. Slots must be free. */
   @Override
   public void close() {
+    List<Reservation> all;
     synchronized (this) {
-      for (Reservation r : spareReservations) {
+      all = new ArrayList<>(reservations);
+      reservations.clear();
+    }
+    RuntimeException failure = null;
+    for (Reservation r : all) {
+      try {
         r.close();
+      } catch (RuntimeException e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
       }
     }
-    if (shared != null) {
-      shared.close();
-    }
-    for (Reservation r : own) {
-      if (r != null) {
-        r.close();
-      }
+    if (failure != null) {
+      throw failure;
     }
   }
 }

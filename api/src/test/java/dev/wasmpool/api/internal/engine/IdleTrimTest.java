@@ -13,6 +13,7 @@ import dev.wasmpool.api.binding.InstanceAllocation;
 import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.api.binding.PooledModule;
 import dev.wasmpool.api.internal.backend.BackendSelector;
+import dev.wasmpool.api.internal.memory.MemoryPool;
 import dev.wasmpool.api.testing.FakeBackend;
 import dev.wasmpool.spi.Backend;
 import java.io.IOException;
@@ -107,6 +108,38 @@ class IdleTrimTest {
       assertTrue(before >= 8 * 256, "each warm slot keeps 256 KiB resident: " + before + " KiB");
       assertTrue(after < 64, "trimmed slots hold nothing: " + after + " KiB");
       assertEquals(0, engine.metrics().unusedMemoryBytesResident());
+    } finally {
+      engine.close();
+    }
+  }
+
+  /** Without virtual memory a trim frees the slots' storage: what their reservations hold. */
+  @Test
+  void portable_trimFreesEverySlotsStorage() {
+    Backend backend = BackendSelector.discover().select("portable").create();
+    PoolingAllocationConfig pool =
+        smallPool().totalMemories(4).totalCoreInstances(4).warmSlotIdleTimeout(IDLE).build();
+    EngineImpl engine = engine(backend, pool);
+    try {
+      PooledModule module = engine.register(withMemory("m", 8, -1, data(0, "IMAGE")));
+      List<InstanceAllocation> live = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        live.add(module.allocate());
+      }
+      live.forEach(InstanceAllocation::close);
+      MemoryPool memories = EngineFixture.memoryPool(engine);
+      assertEquals(4 * 8 * 65536, engine.metrics().unusedMemoryBytesResident(), "4 warm slots of 8 pages");
+      now.addAndGet(IDLE.toNanos() + 1);
+      assertEquals(4, EngineFixture.pooling(engine).trimIdle());
+      assertEquals(0, engine.metrics().unusedMemoryBytesResident());
+      for (int slot = 0; slot < 4; slot++) {
+        assertEquals(0, memories.slot(slot).reservation().residentBytes(), "slot " + slot + " holds nothing");
+      }
+      try (InstanceAllocation again = module.allocate()) {
+        MemorySegment memory = again.memories().get(0).segment();
+        assertEquals(8 * 65536, memory.byteSize());
+        assertEquals('I', (char) memory.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0));
+      }
     } finally {
       engine.close();
     }

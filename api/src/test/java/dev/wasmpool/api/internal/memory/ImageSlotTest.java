@@ -40,7 +40,7 @@ class ImageSlotTest {
   }
 
   private ImageSlot slot(boolean shrink) {
-    return new ImageSlot(reservation, PAGE, 8 * PAGE, shrink, null);
+    return new ImageSlot(reservation, PAGE, 8 * PAGE, shrink, false, null);
   }
 
   @Test

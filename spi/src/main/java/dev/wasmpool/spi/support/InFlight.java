@@ -1,4 +1,4 @@
-package dev.wasmpool.linux;
+package dev.wasmpool.spi.support;
 
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;

@@ -1,4 +1,4 @@
-package dev.wasmpool.linux;
+package dev.wasmpool.spi.support;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
