@@ -1,9 +1,9 @@
 package dev.wasmpool.bench;
 
 /**
- * The JMH settings every benchmark of the suite shares, chosen so that the whole suite (80
- * benchmark forks, each in its own JVM, about 6 seconds each) takes about eight minutes on a
- * two-core machine, under ten.
+ * The JMH settings every benchmark of the suite shares, chosen so that the whole suite (120
+ * benchmark forks, each in its own JVM, about 6 to 7 seconds each) takes about fourteen minutes on
+ * a two-core machine.
  */
 final class BenchSettings {
 

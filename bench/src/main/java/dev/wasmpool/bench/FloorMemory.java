@@ -1,12 +1,14 @@
 package dev.wasmpool.bench;
 
 import com.dylibso.chicory.runtime.ByteArrayMemory;
+import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.DataSegment;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import java.util.function.Function;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A Chicory memory that costs nothing to hand to a new instance: built once with the module's data
@@ -29,11 +31,15 @@ final class FloorMemory implements Memory {
    * A factory that always returns the same floor memory, holding the module's data.
    *
    * @param module the module whose memory 0 (with its data) the memory is
+   * @param imports what the module imports, or {@code null} for nothing
    * @return the factory
    */
-  static Function<MemoryLimits, Memory> factory(WasmModule module) {
-    FloorMemory floor =
-        of(Instance.builder(module).withMemoryFactory(ByteArrayMemory::new).withStart(false).build().memory());
+  static Function<MemoryLimits, Memory> factory(WasmModule module, @Nullable ImportValues imports) {
+    Instance.Builder builder = Instance.builder(module).withMemoryFactory(ByteArrayMemory::new).withStart(false);
+    if (imports != null) {
+      builder.withImportValues(imports);
+    }
+    FloorMemory floor = of(builder.build().memory());
     return limits -> floor;
   }
 

@@ -2,20 +2,55 @@ package dev.wasmpool.bench;
 
 import dev.wasmpool.testkit.Code;
 import dev.wasmpool.testkit.WasmBuilder;
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.ValType;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A memory-bound WebAssembly module for the execution benchmarks: {@code fill(words, seed)} writes
  * pseudo-random words, {@code checksum(len)} hashes bytes one at a time, {@code memcpy(dst, src,
- * len)} copies eight bytes at a time and {@code sort(base, n)} shell-sorts {@code n} i32s. Every
- * memory access goes through the runtime's {@code Memory}, so the figures compare memories.
+ * len)} copies eight bytes at a time, {@code sort(base, n)} shell-sorts {@code n} i32s, {@code
+ * widths(src, dst, len)} runs every load and store width of i32, i64, f32 and f64 over each 8-byte
+ * cell, {@code bulk(dst, src, len)} is one {@code memory.copy} and one {@code memory.fill}, and
+ * {@code host(src, dst, len, chunk)} has the host copy {@code len} bytes in chunks through the
+ * imported {@value #HOST_MODULE}.{@value #HOST_COPY}(src, dst, len), which reads them with {@code
+ * Memory.readBytes} and writes them with {@code Memory.write} ({@link #hostCopy}). Every memory
+ * access goes through the runtime's {@code Memory}, so the figures compare memories.
  */
 public final class MemoryWorkload {
 
   /** Initial (and maximum) memory size: 64 pages, 4 MiB. */
   public static final int PAGES = 64;
 
+  /** The module of the imported host function. */
+  public static final String HOST_MODULE = "env";
+
+  /** The name of the imported host function. */
+  public static final String HOST_COPY = "copy";
+
   private MemoryWorkload() {}
+
+  /**
+   * The host function the module imports: {@code copy(src, dst, len)} reads {@code len} bytes at
+   * {@code src} and writes them at {@code dst}, through the calling instance's memory.
+   *
+   * @return the function, for the instance's imports
+   */
+  public static HostFunction hostCopy() {
+    return new HostFunction(
+        HOST_MODULE,
+        HOST_COPY,
+        FunctionType.of(List.of(ValType.I32, ValType.I32, ValType.I32), List.of(ValType.I32)),
+        (instance, args) -> {
+          Memory memory = instance.memory();
+          byte[] bytes = memory.readBytes((int) args[0], (int) args[2]);
+          memory.write((int) args[1], bytes);
+          return new long[] {bytes.length};
+        });
+  }
 
   /**
    * The module's bytes.
@@ -23,11 +58,17 @@ public final class MemoryWorkload {
    * @return a WebAssembly binary
    */
   public static byte[] wasm() {
-    WasmBuilder module = new WasmBuilder().memory(PAGES, PAGES).exportMemory("memory", 0);
+    WasmBuilder module = new WasmBuilder();
+    int copyType = module.type(new int[] {WasmBuilder.I32, WasmBuilder.I32, WasmBuilder.I32}, new int[] {WasmBuilder.I32});
+    int copy = module.importFunction(HOST_MODULE, HOST_COPY, copyType);
+    module.memory(PAGES, PAGES).exportMemory("memory", 0);
     export(module, "fill", 2, fill().locals(1, WasmBuilder.I32));
     export(module, "checksum", 1, checksum().locals(2, WasmBuilder.I32));
     export(module, "memcpy", 3, memcpy().locals(1, WasmBuilder.I32));
     export(module, "sort", 2, sort().locals(5, WasmBuilder.I32));
+    export(module, "widths", 3, widths().locals(1, WasmBuilder.I32).locals(1, WasmBuilder.I64));
+    export(module, "bulk", 3, bulk());
+    export(module, "host", 4, host(copy).locals(1, WasmBuilder.I32));
     return module.build();
   }
 
@@ -78,6 +119,87 @@ public final class MemoryWorkload {
     c.i64Store(0);
     increment(c, i, 8);
     return c.br(0).end().end().localGet(len);
+  }
+
+  /**
+   * For each 8-byte cell {@code k} below {@code len}: stores of every width derived from a running
+   * i64 {@code acc} into {@code dst + k} (i32 8/16/32, i64 8/16/32/64, f32 and f64 of converted
+   * integers, so never a NaN), then loads of every width from {@code src + k} (i32 8/16 signed and
+   * unsigned, 32; i64 8/16/32 signed and unsigned, 64) and of f32 and f64 from {@code dst + k}, all
+   * folded into {@code acc}; returns {@code acc} wrapped to i32.
+   */
+  private static Code widths() {
+    int src = 0;
+    int dst = 1;
+    int len = 2;
+    int k = 3;
+    int acc = 4;
+    Code c = new Code().block().loop();
+    exitIfGreaterOrEqual(c, k, len);
+    // Stores into dst + k (the f64 into the next cell, which the next round overwrites first).
+    at(c, dst, k).localGet(acc).memOp(0x37, 3, 0); // i64.store
+    at(c, dst, k).localGet(acc).op(0xa7).memOp(0x3a, 0, 1); // i32.store8
+    at(c, dst, k).localGet(acc).op(0xa7).memOp(0x3b, 1, 2); // i32.store16
+    at(c, dst, k).localGet(acc).op(0xa7).memOp(0x36, 2, 4); // i32.store
+    at(c, dst, k).localGet(acc).memOp(0x3c, 0, 3); // i64.store8
+    at(c, dst, k).localGet(acc).memOp(0x3d, 1, 6); // i64.store16
+    at(c, dst, k).localGet(acc).memOp(0x3e, 2, 4); // i64.store32
+    at(c, dst, k).localGet(acc).op(0xa7).op(0xb2).memOp(0x38, 2, 0); // f32.store (f32.convert_i32_s)
+    at(c, dst, k).localGet(acc).op(0xb9).memOp(0x39, 3, 8); // f64.store (f64.convert_i64_s), next cell
+    // acc = rotl(acc, 7) ^ i64.load(src + k), then + every other load.
+    c.localGet(acc).i64Const(7).op(0x89);
+    at(c, src, k).memOp(0x29, 3, 0).op(0x85);
+    at(c, src, k).memOp(0x2c, 0, 0).op(0xac).op(0x7c); // i32.load8_s
+    at(c, src, k).memOp(0x2d, 0, 1).op(0xad).op(0x7c); // i32.load8_u
+    at(c, src, k).memOp(0x2e, 1, 2).op(0xac).op(0x7c); // i32.load16_s
+    at(c, src, k).memOp(0x2f, 1, 4).op(0xad).op(0x7c); // i32.load16_u
+    at(c, src, k).memOp(0x28, 2, 4).op(0xad).op(0x7c); // i32.load
+    at(c, src, k).memOp(0x30, 0, 5).op(0x7c); // i64.load8_s
+    at(c, src, k).memOp(0x31, 0, 6).op(0x7c); // i64.load8_u
+    at(c, src, k).memOp(0x32, 1, 2).op(0x7c); // i64.load16_s
+    at(c, src, k).memOp(0x33, 1, 6).op(0x7c); // i64.load16_u
+    at(c, src, k).memOp(0x34, 2, 0).op(0x7c); // i64.load32_s
+    at(c, src, k).memOp(0x35, 2, 4).op(0x7c); // i64.load32_u
+    at(c, dst, k).memOp(0x2a, 2, 0).op(0xbc).op(0xad).op(0x7c); // f32.load, i32.reinterpret_f32
+    at(c, dst, k).memOp(0x2b, 3, 8).op(0xbd).op(0x85); // f64.load, i64.reinterpret_f64
+    c.localSet(acc);
+    increment(c, k, 8);
+    return c.br(0).end().end().localGet(acc).op(0xa7);
+  }
+
+  /** {@code memory.copy(dst, src, len); memory.fill(dst + len, len & 0xff, len); return len;} */
+  private static Code bulk() {
+    int dst = 0;
+    int src = 1;
+    int len = 2;
+    Code c = new Code();
+    c.localGet(dst).localGet(src).localGet(len).memoryCopy();
+    c.localGet(dst).localGet(len).i32Add().localGet(len).localGet(len).memoryFill();
+    return c.localGet(len);
+  }
+
+  /**
+   * {@code for (k = 0; k < len; k += chunk) copy(src + k, dst + k, chunk); return len;} through the
+   * imported host function.
+   */
+  private static Code host(int copy) {
+    int src = 0;
+    int dst = 1;
+    int len = 2;
+    int chunk = 3;
+    int k = 4;
+    Code c = new Code().block().loop();
+    exitIfGreaterOrEqual(c, k, len);
+    at(c, src, k);
+    at(c, dst, k);
+    c.localGet(chunk).call(copy).drop();
+    c.localGet(k).localGet(chunk).i32Add().localSet(k);
+    return c.br(0).end().end().localGet(len);
+  }
+
+  /** Pushes {@code base + index}. */
+  private static Code at(Code c, int base, int index) {
+    return c.localGet(base).localGet(index).i32Add();
   }
 
   /** Shell sort with halving gaps of {@code n} signed i32s at {@code base}; returns 0. */

@@ -105,7 +105,8 @@ final class PerformanceReport {
             String.format(
                 Locale.ROOT,
                 "- JMH 1.37: 1 fork per benchmark, %d for the memory-bound workload and %d for the threads benchmark (`%s %s`), %d warm-up iterations of %d ms, %d measured"
-                    + " iterations of %d ms; each figure is the median of the measured iterations (of all forks)."
+                    + " iterations of %d ms, with JMH's GC profiler (`-prof gc`) for the bytes allocated per operation;"
+                    + " each figure is the median of the measured iterations (of all forks)."
                     + " Average time in µs per operation (lower is better), except the threads benchmark:"
                     + " throughput in operations per ms summed over the threads (higher is better).\n",
                 BenchSettings.WORKLOAD_FORKS,
@@ -119,7 +120,10 @@ final class PerformanceReport {
     md.append("- Memories: `pooled-linux` and `pooled-portable` are wasmpool engines (default pooling")
         .append(" configuration) on each backend through the Chicory binding; `chicory-bytebuffer` is")
         .append(" `Instance.builder(module).build()`; `chicory-bytearray` adds")
-        .append(" `withMemoryFactory(ByteArrayMemory::new)`. Each benchmark class's javadoc names its workload.\n\n");
+        .append(" `withMemoryFactory(ByteArrayMemory::new)`; `chicory-floor` (the v2 floor) adds a memory factory")
+        .append(" that returns one memory built once with the data in place, whose initialisation and zeroing do")
+        .append(" nothing, so its figure is Chicory's own `Instance.Builder.build()` alone. Each benchmark class's")
+        .append(" javadoc names its workload.\n\n");
 
     md.append("## Targets\n\n");
     md.append("Judged on `").append(JUDGED).append("` (medians on this machine). The v2 targets (issue")

@@ -2,6 +2,7 @@ package dev.wasmpool.bench;
 
 import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.ByteBufferMemory;
+import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.runtime.Memory;
@@ -83,13 +84,28 @@ public abstract sealed class Subject implements AutoCloseable {
    * @throws IllegalArgumentException if {@code memory} is not one of {@link #MEMORIES}
    */
   public static Subject open(String memory, byte[] wasm, boolean compiled) {
+    return open(memory, wasm, compiled, null);
+  }
+
+  /**
+   * Prepares a module that imports host functions for one of the compared memories.
+   *
+   * @param memory one of {@link #MEMORIES}
+   * @param wasm the module's bytes
+   * @param compiled {@code true} for Chicory's runtime compiler, {@code false} for its interpreter
+   * @param imports what every instance imports, or {@code null} for nothing (Chicory's builder
+   *     then makes its own empty imports per instance, as an application's plain {@code build()})
+   * @return the subject, owned by the caller, who closes it
+   * @throws IllegalArgumentException if {@code memory} is not one of {@link #MEMORIES}
+   */
+  public static Subject open(String memory, byte[] wasm, boolean compiled, @Nullable ImportValues imports) {
     WasmModule module = Parser.parse(wasm);
     return switch (memory) {
-      case "pooled-linux" -> new Pooled("linux", module, compiled);
-      case "pooled-portable" -> new Pooled("portable", module, compiled);
-      case "chicory-bytebuffer" -> new Chicory(module, ByteBufferMemory::new, compiled);
-      case "chicory-bytearray" -> new Chicory(module, ByteArrayMemory::new, compiled);
-      case FLOOR -> new Chicory(module, FloorMemory.factory(module), compiled);
+      case "pooled-linux" -> new Pooled("linux", module, compiled, imports);
+      case "pooled-portable" -> new Pooled("portable", module, compiled, imports);
+      case "chicory-bytebuffer" -> new Chicory(module, ByteBufferMemory::new, compiled, imports);
+      case "chicory-bytearray" -> new Chicory(module, ByteArrayMemory::new, compiled, imports);
+      case FLOOR -> new Chicory(module, FloorMemory.factory(module, imports), compiled, imports);
       default ->
           throw new IllegalArgumentException(
               "memory must be one of " + MEMORIES + " (was " + memory + ")");
@@ -141,8 +157,9 @@ public abstract sealed class Subject implements AutoCloseable {
     private final Engine engine;
     private final boolean ownsEngine;
     private final PooledWasmModule module;
+    private final @Nullable ImportValues imports;
 
-    Pooled(String backend, WasmModule wasm, boolean compiled) {
+    Pooled(String backend, WasmModule wasm, boolean compiled, @Nullable ImportValues imports) {
       this(
           Engine.create(
               EngineConfig.builder()
@@ -151,12 +168,14 @@ public abstract sealed class Subject implements AutoCloseable {
                   .build()),
           true,
           wasm,
-          compiled);
+          compiled,
+          imports);
     }
 
-    private Pooled(Engine engine, boolean ownsEngine, WasmModule wasm, boolean compiled) {
+    private Pooled(Engine engine, boolean ownsEngine, WasmModule wasm, boolean compiled, @Nullable ImportValues imports) {
       this.engine = engine;
       this.ownsEngine = ownsEngine;
+      this.imports = imports;
       try {
         PooledWasmModule.Builder builder = PooledWasmModule.builder(engine, wasm);
         this.module = (compiled ? builder.withCompiler() : builder).build();
@@ -170,12 +189,12 @@ public abstract sealed class Subject implements AutoCloseable {
 
     /** Another module loaded into this subject's engine, which stays this subject's to close. */
     Pooled sibling(WasmModule wasm, boolean compiled) {
-      return new Pooled(engine, false, wasm, compiled);
+      return new Pooled(engine, false, wasm, compiled, imports);
     }
 
     @Override
     public Tenant instantiate() {
-      return new PooledTenant(module.instantiate());
+      return new PooledTenant(module.instantiate(imports, null));
     }
 
     @Override
@@ -207,9 +226,11 @@ public abstract sealed class Subject implements AutoCloseable {
     private final WasmModule module;
     private final Function<MemoryLimits, Memory> memories;
     private final @Nullable Function<Instance, Machine> machines;
+    private final @Nullable ImportValues imports;
 
-    Chicory(WasmModule module, Function<MemoryLimits, Memory> memories, boolean compiled) {
+    Chicory(WasmModule module, Function<MemoryLimits, Memory> memories, boolean compiled, @Nullable ImportValues imports) {
       this.module = module;
+      this.imports = imports;
       this.memories = memories;
       this.machines = compiled ? Compiler.compile(module) : null;
     }
@@ -217,6 +238,9 @@ public abstract sealed class Subject implements AutoCloseable {
     @Override
     public Tenant instantiate() {
       Instance.Builder builder = Instance.builder(module).withMemoryFactory(memories);
+      if (imports != null) {
+        builder.withImportValues(imports);
+      }
       if (machines != null) {
         builder.withMachineFactory(machines);
       }

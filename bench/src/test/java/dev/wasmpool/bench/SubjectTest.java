@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import java.util.stream.Stream;
@@ -41,14 +42,25 @@ class SubjectTest {
   @MethodSource("memories")
   void workload_interpreterAndCompiler_sameChecksum(String memory) {
     long[] checksums = new long[2];
+    long[] mixed = new long[2];
+    byte[][] copies = new byte[2][];
     for (int compiled = 0; compiled < 2; compiled++) {
-      try (Subject subject = Subject.open(memory, MemoryWorkload.wasm(), compiled == 1);
+      try (Subject subject =
+              Subject.open(
+                  memory,
+                  MemoryWorkload.wasm(),
+                  compiled == 1,
+                  ImportValues.builder().addFunction(MemoryWorkload.hostCopy()).build());
           Subject.Tenant tenant = subject.instantiate()) {
         Instance instance = tenant.instance();
         instance.export("fill").apply(1024, 7);
         instance.export("memcpy").apply(1 << 20, 0, 4096);
         instance.export("sort").apply(1 << 20, 1024);
         checksums[compiled] = instance.export("checksum").apply(4096)[0];
+        mixed[compiled] = instance.export("widths").apply(0, 3 << 20, 4096)[0];
+        instance.export("bulk").apply(2 << 20, 0, 4096);
+        instance.export("host").apply(0, 3 << 19, 4096, 512);
+        copies[compiled] = instance.memory().readBytes(0, 4 << 20);
         int previous = Integer.MIN_VALUE;
         for (int i = 0; i < 1024; i++) {
           int value = instance.memory().readInt((1 << 20) + 4 * i);
@@ -58,6 +70,8 @@ class SubjectTest {
       }
     }
     assertEquals(checksums[0], checksums[1]);
+    assertEquals(mixed[0], mixed[1], "widths");
+    assertArrayEquals(copies[0], copies[1], "the whole memory after widths, bulk and host");
   }
 
   @Test

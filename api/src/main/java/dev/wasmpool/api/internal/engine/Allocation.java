@@ -36,6 +36,8 @@ final class Allocation implements InstanceAllocation {
    */
   private final int hash = ThreadLocalRandom.current().nextInt();
 
+  private static final AllocatedTable[] NO_TABLES = {};
+
   /** The binding's action on close; see {@link #whenClosed}. */
   private volatile @Nullable Runnable whenClosed;
 
@@ -62,7 +64,7 @@ final class Allocation implements InstanceAllocation {
     for (int i = 0; i < memoryGrants.length; i++) {
       memories[i] = new AllocatedMemory(life, i, memoryGrants[i], guestRights);
     }
-    this.tables = new AllocatedTable[tableGrants.length];
+    this.tables = tableGrants.length == 0 ? NO_TABLES : new AllocatedTable[tableGrants.length];
     for (int i = 0; i < tableGrants.length; i++) {
       tables[i] = new AllocatedTable(life, i, tableGrants[i]);
     }

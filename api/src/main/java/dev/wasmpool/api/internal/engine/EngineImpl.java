@@ -372,7 +372,7 @@ final class EngineImpl implements Engine {
 
   private static TableGrant[] tableGrants(Allocation allocation) {
     AllocatedTable[] tables = allocation.allocatedTables();
-    TableGrant[] grants = new TableGrant[tables.length];
+    TableGrant[] grants = tables.length == 0 ? NO_TABLES : new TableGrant[tables.length];
     for (int i = 0; i < grants.length; i++) {
       grants[i] = tables[i].grant();
     }

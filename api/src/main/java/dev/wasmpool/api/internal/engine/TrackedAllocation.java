@@ -34,9 +34,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 final class TrackedAllocation implements InstanceAllocation {
 
+  private static final Table[] NO_TABLES = {};
+
   private final Allocation allocation;
-  private final List<LinearMemory> memories;
-  private final List<TableSlot> tables;
+  private final Memory[] memories;
+  private final Table[] tables;
 
   /** Reachable while this handle or one of its memories or tables is; registered with the cleaner. */
   private final Token token = new Token();
@@ -54,18 +56,16 @@ final class TrackedAllocation implements InstanceAllocation {
    */
   TrackedAllocation(Allocation allocation, Cleaner cleaner, Runnable ended) {
     this.allocation = allocation;
-    List<LinearMemory> m = allocation.memories();
-    Memory[] wrappedMemories = new Memory[m.size()];
-    for (int i = 0; i < wrappedMemories.length; i++) {
-      wrappedMemories[i] = new Memory(m.get(i), token);
+    AllocatedMemory[] m = allocation.allocatedMemories();
+    this.memories = new Memory[m.length];
+    for (int i = 0; i < m.length; i++) {
+      memories[i] = new Memory(m[i], token);
     }
-    this.memories = List.of(wrappedMemories);
-    List<TableSlot> t = allocation.tables();
-    Table[] wrappedTables = new Table[t.size()];
-    for (int i = 0; i < wrappedTables.length; i++) {
-      wrappedTables[i] = new Table(t.get(i), token);
+    AllocatedTable[] t = allocation.allocatedTables();
+    this.tables = t.length == 0 ? NO_TABLES : new Table[t.length];
+    for (int i = 0; i < t.length; i++) {
+      tables[i] = new Table(t[i], token);
     }
-    this.tables = List.of(wrappedTables);
     this.cleanable = cleaner.register(token, ended);
   }
 
@@ -81,12 +81,23 @@ final class TrackedAllocation implements InstanceAllocation {
 
   @Override
   public List<LinearMemory> memories() {
-    return memories;
+    // Made on demand: instantiation uses memory(int), so it allocates no list.
+    return List.of(memories);
+  }
+
+  @Override
+  public LinearMemory memory(int index) {
+    return memories[index];
   }
 
   @Override
   public List<TableSlot> tables() {
-    return tables;
+    return List.of(tables);
+  }
+
+  @Override
+  public TableSlot table(int index) {
+    return tables[index];
   }
 
   @Override
@@ -132,18 +143,16 @@ final class TrackedAllocation implements InstanceAllocation {
     volatile @Nullable Runnable whenClosed;
   }
 
-  /** Runs an action while something else keeps it reachable. */
-  private static final class WeakAction implements Runnable {
-
-    private final WeakReference<Runnable> action;
+  /** Runs an action while something else keeps it reachable; the reference itself, one object. */
+  private static final class WeakAction extends WeakReference<Runnable> implements Runnable {
 
     WeakAction(Runnable action) {
-      this.action = new WeakReference<>(action);
+      super(action);
     }
 
     @Override
     public void run() {
-      Runnable target = action.get();
+      Runnable target = get();
       if (target != null) {
         target.run();
       }
