@@ -272,7 +272,8 @@ final class PerformanceReport {
     Double floorBytes = floor == null || Double.isNaN(floor.bytesPerOp()) ? null : floor.bytesPerOp();
     return new Target(
         "allocation per instantiate + close, " + shape + " < " + format(ALLOCATION_MAX_BYTES / 1024) + " KiB",
-        bytes(bytes),
+        bytes(bytes)
+            + (bytes == null || floorBytes == null ? "" : " (wasmpool's share over the floor: " + bytes(bytes - floorBytes) + ")"),
         "Chicory's floor " + bytes(floorBytes),
         bytes == null ? null : bytes < ALLOCATION_MAX_BYTES);
   }

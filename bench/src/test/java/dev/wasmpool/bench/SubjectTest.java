@@ -21,8 +21,13 @@ class SubjectTest {
     return Subject.MEMORIES.stream().filter(m -> OS.LINUX.isCurrentOs() || !m.equals("pooled-linux"));
   }
 
+  /** The memories that give each instance a memory of its own: all but the floor. */
+  static Stream<String> freshMemories() {
+    return memories().filter(m -> !m.equals(Subject.FLOOR));
+  }
+
   @ParameterizedTest
-  @MethodSource("memories")
+  @MethodSource("freshMemories")
   void instantiate_mediumShape_dataInPlace_touchWorks_repeatedly(String memory) {
     try (Subject subject = Subject.open(memory, ModuleShape.MEDIUM.wasm(), false)) {
       for (int round = 0; round < 3; round++) {
@@ -72,6 +77,20 @@ class SubjectTest {
     assertEquals(checksums[0], checksums[1]);
     assertEquals(mixed[0], mixed[1], "widths");
     assertArrayEquals(copies[0], copies[1], "the whole memory after widths, bulk and host");
+  }
+
+  @Test
+  void floor_everyInstanceGetsTheOneMemoryBuiltWithTheData() {
+    try (Subject subject = Subject.open(Subject.FLOOR, ModuleShape.MEDIUM.wasm(), false)) {
+      Subject.Tenant first = subject.instantiate();
+      Memory m = first.instance().memory();
+      assertArrayEquals(ModuleShape.patternBytes(64), m.readBytes(0, 64), "data in place");
+      m.writeI32(65536, 42);
+      Subject.Tenant second = subject.instantiate();
+      assertEquals(true, second.instance().memory() == m, "the same memory");
+      assertEquals(42, second.instance().memory().readInt(65536), "neither initialised nor zeroed again");
+      assertArrayEquals(ModuleShape.patternBytes(64), m.readBytes(0, 64), "data still in place");
+    }
   }
 
   @Test
