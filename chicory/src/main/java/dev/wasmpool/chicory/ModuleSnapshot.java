@@ -118,25 +118,32 @@ final class ModuleSnapshot {
    * from the pool.
    *
    * @param name the module's name, for the message
+   * @param module the module
    * @param imports the caller's imports, or {@code null}
    * @param memories the template's imported memories
    * @return the imports
-   * @throws IllegalArgumentException if the caller's imports provide a memory
+   * @throws IllegalArgumentException if the caller's imports provide a memory the module imports
    */
-  static ImportValues templateImports(String name, @Nullable ImportValues imports, List<ImportedMemory> memories) {
+  static ImportValues templateImports(
+      String name, WasmModule module, @Nullable ImportValues imports, List<ImportedMemory> memories) {
     ImportValues given = imports == null ? ImportValues.empty() : imports;
-    if (given.memoryCount() > 0) {
-      ImportMemory memory = given.memory(0);
-      throw new IllegalArgumentException(
-          "preinitialize of module " + name + ": the imports must not provide memory " + memory.module() + "."
-              + memory.name() + "; the initialisation gets every imported memory fresh from the pool,"
-              + " so that the snapshot holds only the module's own state");
+    for (ImportMemory memory : given.memories()) {
+      boolean imported =
+          module.importSection().stream()
+              .anyMatch(i -> i instanceof MemoryImport && i.module().equals(memory.module()) && i.name().equals(memory.name()));
+      if (imported) {
+        throw new IllegalArgumentException(
+            "preinitialize of module " + name + ": the imports must not provide memory " + memory.module() + "."
+                + memory.name() + "; the initialisation gets every imported memory fresh from the pool,"
+                + " so that the snapshot holds only the module's own state");
+      }
     }
     return ImportValues.builder()
         .addFunction(given.functions())
         .addGlobal(given.globals())
         .addTable(given.tables())
         .addTag(given.tags())
+        .addMemory(given.memories())
         .addMemory(memories.stream().map(ImportedMemory::importMemory).toArray(ImportMemory[]::new))
         .build();
   }

@@ -360,7 +360,7 @@ public final class PooledWasmModule implements AutoCloseable {
       for (int i = 0; i < shape.memoryImports().size(); i++) {
         memories.add(importedMemory(i));
       }
-      ImportValues templateImports = ModuleSnapshot.templateImports(name(), imports, memories);
+      ImportValues templateImports = ModuleSnapshot.templateImports(name(), module, imports, memories);
       // The template runs the start function, as every instantiation does, but not _start: what the
       // initialisation calls is the caller's to choose.
       try (PooledInstance template = instantiate(templateImports, b -> b.withStart(false))) {
