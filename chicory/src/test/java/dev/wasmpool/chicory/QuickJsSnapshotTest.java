@@ -66,7 +66,7 @@ class QuickJsSnapshotTest {
     assertEquals(80.0, expected[0]);
     assertEquals(1.0, expected[2]);
 
-    long[] context = new long[1];
+    EmscriptenQuickJs.Context[] context = new EmscriptenQuickJs.Context[1];
     try (Engine engine = engine(backend);
         PooledWasmModule quickjs =
             PooledWasmModule.builder(engine, ImportedMemoryTest.quickjs())

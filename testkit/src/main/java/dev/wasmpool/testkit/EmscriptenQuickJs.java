@@ -89,27 +89,36 @@ public final class EmscriptenQuickJs {
   }
 
   /**
+   * A JavaScript runtime and a context in it, as pointers into the instance's memory.
+   *
+   * @param runtime the {@code JSRuntime*}
+   * @param context the {@code JSContext*}
+   */
+  public record Context(long runtime, long context) {}
+
+  /**
    * Runs the module's constructors and creates a JavaScript runtime and a context in it, with the
    * default intrinsics.
    *
    * @param instance a new instance of the module
-   * @return the context's pointer, for {@link #eval(Instance, long, String)}
+   * @return the runtime and context, for {@link #eval(Instance, Context, String)}
    */
-  public static long newContext(Instance instance) {
+  public static Context newContext(Instance instance) {
     instance.export("u").apply(); // __wasm_call_ctors
     long runtime = instance.export("K").apply()[0]; // QTS_NewRuntime
-    return instance.export("N").apply(runtime, 0)[0]; // QTS_NewContext(rt, default intrinsics)
+    return new Context(runtime, instance.export("N").apply(runtime, 0)[0]); // QTS_NewContext(rt, default intrinsics)
   }
 
   /**
-   * Evaluates a script in a context and reads its result as a number.
+   * Evaluates a script in a context and reads its result as a number; frees the script's buffers
+   * and the result.
    *
    * @param instance the instance that holds the context
    * @param context the context, from {@link #newContext(Instance)}
    * @param script the JavaScript source
    * @return the script's value as a double
    */
-  public static double eval(Instance instance, long context, String script) {
+  public static double eval(Instance instance, Context context, String script) {
     Memory memory = instance.memory();
     byte[] code = script.getBytes(StandardCharsets.UTF_8);
     int codePointer = (int) instance.export("v").apply(code.length + 1)[0]; // malloc
@@ -117,7 +126,23 @@ public final class EmscriptenQuickJs {
     memory.writeByte(codePointer + code.length, (byte) 0);
     int filename = (int) instance.export("v").apply(8)[0];
     memory.writeCString(filename, "eval.js");
-    long value = instance.export("pa").apply(context, codePointer, code.length, filename, 0, 0)[0]; // QTS_Eval
-    return Double.longBitsToDouble(instance.export("Z").apply(context, value)[0]); // QTS_GetFloat64
+    long ctx = context.context();
+    long value = instance.export("pa").apply(ctx, codePointer, code.length, filename, 0, 0)[0]; // QTS_Eval
+    double result = Double.longBitsToDouble(instance.export("Z").apply(ctx, value)[0]); // QTS_GetFloat64
+    instance.export("P").apply(ctx, value); // QTS_FreeValuePointer
+    instance.export("M").apply(codePointer); // free
+    instance.export("M").apply(filename);
+    return result;
+  }
+
+  /**
+   * Frees a context and its runtime.
+   *
+   * @param instance the instance that holds them
+   * @param context the context, from {@link #newContext(Instance)}
+   */
+  public static void free(Instance instance, Context context) {
+    instance.export("O").apply(context.context()); // QTS_FreeContext
+    instance.export("L").apply(context.runtime()); // QTS_FreeRuntime
   }
 }
