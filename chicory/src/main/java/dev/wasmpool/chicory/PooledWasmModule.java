@@ -39,6 +39,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * interpreter unless the builder chose another machine, such as the runtime compiler ({@link
  * Builder#withCompiler()}), which then compiles the module once for all its instances.
  *
+ * <p>{@link Builder#preinitialize(ImportValues, Consumer)} runs the module's initialisation once at
+ * load and starts every instance from the snapshot it leaves (memories, globals, tables), so
+ * instances skip the guest's own start-up.
+ *
  * <p>Thread-safe: instances may be created from any thread. Closing the module purges its affine
  * slots; instances still open keep working until they close.
  */
@@ -496,8 +500,8 @@ public final class PooledWasmModule implements AutoCloseable {
     }
 
     /**
-     * Preinitializes the module, for a module that imports nothing but functions it does not call
-     * during {@code initialization}; the same as {@code preinitialize(null, initialization)}.
+     * Preinitializes the module with no imports (an imported memory still comes from the pool);
+     * the same as {@code preinitialize(null, initialization)}.
      *
      * @param initialization what to run on the template instance, for example {@code instance ->
      *     instance.export("init").apply()}
