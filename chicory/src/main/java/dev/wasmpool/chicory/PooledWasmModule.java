@@ -224,7 +224,15 @@ public final class PooledWasmModule implements AutoCloseable {
     try {
       return builder.build();
     } catch (IllegalArgumentException e) {
-      if (instantiable != module && "Instance module does not match factory module".equals(e.getMessage())) {
+      boolean bound = "Instance module does not match factory module".equals(e.getMessage());
+      if (bound && preinitialized) {
+        throw new IllegalStateException(
+            "module " + name() + ": a machine is bound to the module it was compiled from, but the instances of"
+                + " a preinitialized module are of its snapshot; give a machine that takes instance.module() as"
+                + " it is (Chicory's interpreter, MachineFactoryCompiler's factories, withCompiler())",
+            e);
+      }
+      if (bound && instantiable != module) {
         throw new IllegalStateException(
             "module " + name() + ": the machine set with Instance.Builder.withMachineFactory is bound to the"
                 + " loaded module, but instances are built from a copy without its unnamed data segments;"

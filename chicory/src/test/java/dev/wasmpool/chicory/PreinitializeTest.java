@@ -449,6 +449,31 @@ class PreinitializeTest {
     }
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("backends")
+  void machineCompiledForTheLoadedModule_servesTheSnapshot(String backend) {
+    WasmModule module = funcrefTable();
+    Consumer<Instance> init = instance -> instance.export("init").apply();
+    try (Engine engine = engine(backend, true);
+        PooledWasmModule snapshot =
+            PooledWasmModule.builder(engine, module)
+                .withMachineFactory(com.dylibso.chicory.compiler.MachineFactoryCompiler.compile(module))
+                .preinitialize(init)
+                .build();
+        PooledInstance instance = snapshot.instantiate()) {
+      assertTrue(instance.instance().module() != module, "the instance is of the snapshot");
+      assertEquals(12, instance.export("call").apply(4)[0]);
+      // Bound to the loaded module and given per instance, it names the remedy.
+      IllegalStateException e =
+          assertThrows(
+              IllegalStateException.class,
+              () -> snapshot.instantiate(
+                  b -> b.withMachineFactory(com.dylibso.chicory.compiler.MachineFactoryCompiler.compile(module))));
+      assertTrue(e.getMessage().contains("the instances of a preinitialized module are of its snapshot"), e.getMessage());
+      assertEquals(1, engine.metrics().coreInstances(), "the failed instantiation gave its slots back");
+    }
+  }
+
   // ---- refusals -------------------------------------------------------------------------------
 
   /** Nothing is left taken after a refusal, and the engine still instantiates. */
