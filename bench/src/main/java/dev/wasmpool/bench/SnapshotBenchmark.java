@@ -2,19 +2,11 @@ package dev.wasmpool.bench;
 
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
-import com.dylibso.chicory.wasm.Parser;
-import com.dylibso.chicory.wasm.WasmModule;
-import dev.wasmpool.api.AllocationStrategy;
 import dev.wasmpool.api.Engine;
-import dev.wasmpool.api.EngineConfig;
-import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.chicory.ImportedMemory;
 import dev.wasmpool.chicory.PooledInstance;
 import dev.wasmpool.chicory.PooledWasmModule;
 import dev.wasmpool.testkit.EmscriptenQuickJs;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -72,22 +64,8 @@ public class SnapshotBenchmark {
   /** Loads the module twice, as it is and preinitialized, and checks that both answer alike. */
   @Setup(Level.Trial)
   public void setUp() {
-    hosts = EmscriptenQuickJs.imports(quickjs());
-    engine =
-        Engine.create(
-            EngineConfig.builder()
-                .backend("linux")
-                .memoryReservation(64L << 20)
-                .allocationStrategy(
-                    AllocationStrategy.pooling(
-                        PoolingAllocationConfig.builder()
-                            .totalMemories(4)
-                            .totalTables(4)
-                            .totalCoreInstances(8)
-                            .tableElements(1000)
-                            .maxMemorySize(64L << 20)
-                            .build()))
-                .build());
+    hosts = EmscriptenQuickJs.imports(NpmQuickJs.module());
+    engine = NpmQuickJs.engine();
     plain = builder("quickjs").build();
     preinitialized =
         builder("quickjs-snapshot")
@@ -103,20 +81,8 @@ public class SnapshotBenchmark {
   }
 
   private PooledWasmModule.Builder builder(String name) {
-    PooledWasmModule.Builder builder = PooledWasmModule.builder(engine, quickjs()).withName(name);
+    PooledWasmModule.Builder builder = PooledWasmModule.builder(engine, NpmQuickJs.module()).withName(name);
     return machine.equals("compiler") ? builder.withCompiler() : builder;
-  }
-
-  private static WasmModule quickjs() {
-    InputStream resource = SnapshotBenchmark.class.getResourceAsStream("/npm/emscripten-module.wasm");
-    if (resource == null) {
-      throw new IllegalStateException("bench resource /npm/emscripten-module.wasm is missing");
-    }
-    try (InputStream in = resource) {
-      return Parser.parse(in.readAllBytes());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   /** Closes the modules and engine. */
