@@ -68,14 +68,7 @@ final class ViewGenerations {
    * @throws IllegalStateException if the allocation was closed
    */
   Arena local() {
-    synchronized (life) {
-      Arena arena = local;
-      if (arena == null) {
-        arena = life.generationArena(true);
-        local = arena;
-      }
-      return arena;
-    }
+    return current(true);
   }
 
   /**
@@ -85,11 +78,19 @@ final class ViewGenerations {
    * @throws IllegalStateException if the allocation was closed
    */
   Arena shared() {
+    return current(false);
+  }
+
+  private Arena current(boolean confined) {
     synchronized (life) {
-      Arena arena = shared;
+      Arena arena = confined ? local : shared;
       if (arena == null) {
-        arena = life.generationArena(false);
-        shared = arena;
+        arena = life.generationArena(confined);
+        if (confined) {
+          local = arena;
+        } else {
+          shared = arena;
+        }
       }
       return arena;
     }

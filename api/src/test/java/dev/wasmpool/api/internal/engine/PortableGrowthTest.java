@@ -16,7 +16,6 @@ import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.api.binding.InstanceAllocation;
 import dev.wasmpool.api.binding.LinearMemory;
 import dev.wasmpool.api.binding.PooledModule;
-import dev.wasmpool.api.binding.SlotMemory;
 import dev.wasmpool.spi.Reservation;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -143,7 +142,7 @@ class PortableGrowthTest {
     PooledModule module = engine.register(withMemory("m", 1, -1));
     InstanceAllocation a = module.allocate();
     LinearMemory linear = a.memories().get(0);
-    ViewMemory memory = new ViewMemory(linear);
+    ViewMemory memory = new ViewMemory(linear, 512);
     memory.writeI32(8, 1234);
     // Another thread's access switches the runtime's view to the shared segment.
     assertEquals(null, onAnotherThread(() -> assertEquals(1234, memory.readInt(8))));
@@ -179,27 +178,5 @@ class PortableGrowthTest {
                 });
     t.join();
     return failure.get();
-  }
-
-  /** The smallest runtime memory over a slot, with plain exceptions. */
-  private static final class ViewMemory extends SlotMemory {
-    ViewMemory(LinearMemory linear) {
-      super(linear, (int) linear.pages(), 512, false);
-    }
-
-    @Override
-    protected RuntimeException trap(String message) {
-      return new IndexOutOfBoundsException(message);
-    }
-
-    @Override
-    protected RuntimeException unalignedAtomic() {
-      return new IllegalArgumentException("unaligned");
-    }
-
-    @Override
-    protected RuntimeException waitOnUnshared() {
-      return new IllegalArgumentException("unshared");
-    }
   }
 }
