@@ -10,10 +10,14 @@ import java.util.Objects;
  * The settings of a wasmpool engine: how instances get memory ({@link #allocationStrategy()}), how
  * linear memories are laid out in address space, and which memory backend runs underneath.
  *
- * <p>The memory options have the meaning and defaults of the same-named options of Wasmtime's
- * {@code Config} on 64-bit Linux. Unlike Wasmtime, whose default strategy is on-demand, wasmpool's
- * default is {@code pooling(PoolingAllocationConfig.defaults())}: pooling is what wasmpool exists
- * for. Each option is documented on its {@link Builder} setter.
+ * <p>The memory options have the meaning of the same-named options of Wasmtime's {@code Config} on
+ * 64-bit Linux, with defaults sized for Chicory instead: a memory reservation of 32767 pages, the
+ * largest memory Chicory (and Endive) can hold, where Wasmtime reserves 4 GiB, and a 64 KiB guard
+ * where Wasmtime has 32 MiB, since every access to a pooled memory is bounds-checked by FFM
+ * before any guard could matter (see {@link Builder#memoryGuardSize(long)}). Unlike Wasmtime,
+ * whose default strategy is on-demand, wasmpool's default is {@code
+ * pooling(PoolingAllocationConfig.defaults())}: pooling is what wasmpool exists for. Each option is
+ * documented on its {@link Builder} setter.
  *
  * <pre>{@code
  * EngineConfig config = EngineConfig.builder()
@@ -31,9 +35,10 @@ import java.util.Objects;
  *     pooling(PoolingAllocationConfig.defaults())}; see {@link
  *     Builder#allocationStrategy(AllocationStrategy)}
  * @param memoryReservation the address space, in bytes, reserved for each linear memory, guard
- *     excluded; default 4 GiB; see {@link Builder#memoryReservation(long)}
+ *     excluded; default 32767 pages (2 GiB - 64 KiB, Chicory's largest memory); see {@link
+ *     Builder#memoryReservation(long)}
  * @param memoryGuardSize the inaccessible region, in bytes, after (and optionally before) each
- *     linear memory; default 32 MiB; see {@link Builder#memoryGuardSize(long)}
+ *     linear memory; default 64 KiB; see {@link Builder#memoryGuardSize(long)}
  * @param guardBeforeLinearMemory whether a guard region also precedes the first linear memory;
  *     default {@code true}; see {@link Builder#guardBeforeLinearMemory(boolean)}
  * @param memoryInitCow whether memories are initialized by mapping a copy-on-write image; default
@@ -52,8 +57,8 @@ public record EngineConfig(
   /** The {@link #backend()} value that lets the engine choose. */
   public static final String AUTO_BACKEND = "auto";
 
-  private static final long MIB = 1L << 20;
-  private static final long GIB = 1L << 30;
+  /** The default {@link #memoryGuardSize()}: one WebAssembly page, so a default slot is 2 GiB. */
+  private static final long DEFAULT_GUARD_BYTES = 64 << 10;
 
   private static final EngineConfig DEFAULTS = new Builder().build();
 
@@ -149,8 +154,8 @@ public record EngineConfig(
   public static final class Builder {
 
     private AllocationStrategy allocationStrategy;
-    private long memoryReservation = 4 * GIB;
-    private long memoryGuardSize = 32 * MIB;
+    private long memoryReservation = PoolingAllocationConfig.DEFAULT_MAX_MEMORY_SIZE;
+    private long memoryGuardSize = DEFAULT_GUARD_BYTES;
     private boolean guardBeforeLinearMemory = true;
     private boolean memoryInitCow = true;
     private String backend = AUTO_BACKEND;
@@ -191,9 +196,13 @@ public record EngineConfig(
      * it. Reserved address space costs no memory until it is made accessible and written, but
      * the whole pool must fit the process's address space, which the engine checks when it starts.
      *
-     * <p>{@code 0} reserves nothing beyond what {@code maxMemorySize} needs.
+     * <p>The default, 32767 WebAssembly pages (2 GiB - 64 KiB, {@code 2147418112} bytes), is the
+     * largest memory Chicory and Endive can hold ({@code Memory.RUNTIME_MAX_PAGES}): a larger
+     * reservation would be address space no memory of theirs can use. Wasmtime's default is 4
+     * GiB, a 32-bit memory's whole range. {@code 0} reserves nothing beyond what {@code
+     * maxMemorySize} needs.
      *
-     * @param memoryReservation bytes; default 4 GiB
+     * @param memoryReservation bytes; default 32767 pages (2 GiB - 64 KiB)
      * @return this builder
      */
     public Builder memoryReservation(long memoryReservation) {
@@ -206,13 +215,21 @@ public record EngineConfig(
      * reservation.
      *
      * <p>On the JVM every access to a pooled memory goes through a bounds-checked {@code
-     * MemorySegment}, so the guard is not what enforces WebAssembly's bounds: it is defence in
-     * depth, an inaccessible gap that makes a stray native access past a memory fault instead of
-     * reaching the next slot (in the pool, one slot's guard is the region in front of the next).
-     * A non-zero guard is also what lets protection keys stripe the pool. {@code 0} places slots
-     * back to back and saves address space.
+     * MemorySegment}, so the guard is not what enforces WebAssembly's bounds, as it is for
+     * Wasmtime's compiled code (whose 32 MiB default lets it drop bounds checks on small
+     * offsets): it is defence in depth. It keeps slots apart, an inaccessible gap that makes a
+     * raw native access running past a full memory (native code handed the memory's address, an
+     * unsafe copy) fault instead of reaching the next slot's tenant; in the pool, one slot's guard
+     * is the region in front of the next. Below a memory's maximum the rest of its reservation is
+     * inaccessible too, so the guard matters only once a memory fills its reservation. A non-zero
+     * guard is also what lets protection keys stripe the pool. {@code 0} places slots back to
+     * back and saves address space.
      *
-     * @param memoryGuardSize bytes; default 32 MiB
+     * <p>The default, 64 KiB, catches an overrun that runs on from the end of a memory, the usual
+     * native bug, and makes a default slot exactly 2 GiB; a larger guard catches only a stray
+     * access landing further away, and costs address space in every slot.
+     *
+     * @param memoryGuardSize bytes; default 64 KiB
      * @return this builder
      */
     public Builder memoryGuardSize(long memoryGuardSize) {

@@ -43,7 +43,7 @@ import dev.wasmpool.api.binding.ResourcePermit;
  *       unusedStackBytesResident} are always 0; {@code stacks} counts {@link
  *       AccountedResource#STACK} permits.
  *   <li>With the on-demand strategy nothing is kept between instances: every unused count is 0,
- *       and so is every {@link Counters} field.
+ *       and so is every {@link Counters} field but {@code leaksReclaimed}.
  * </ul>
  *
  * @param coreInstances live instance allocations
@@ -144,6 +144,10 @@ public record PoolMetrics(
    *     one {@code madvise} per range, on Linux)
    * @param exhaustions {@link PoolExhaustedException}s thrown for memories, tables and core
    *     instances (each failed try counts once, also while an instantiation waits for a slot)
+   * @param leaksReclaimed instances that became unreachable without being closed and whose slots
+   *     the engine reset and returned (see {@link
+   *     PoolingAllocationConfig.Builder#leakDetectionThreshold(java.time.Duration)}); counted with
+   *     either strategy
    */
   public record Counters(
       long memoryAffineTakes,
@@ -155,9 +159,10 @@ public record PoolMetrics(
       long inlineResets,
       long batchedResets,
       long decommitBatches,
-      long exhaustions) {
+      long exhaustions,
+      long leaksReclaimed) {
 
     /** No activity. */
-    public static final Counters NONE = new Counters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    public static final Counters NONE = new Counters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
   }
 }

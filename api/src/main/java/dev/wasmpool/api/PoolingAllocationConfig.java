@@ -1,5 +1,6 @@
 package dev.wasmpool.api;
 
+import dev.wasmpool.api.binding.MemoryType;
 import dev.wasmpool.api.binding.ModuleDescriptor;
 import static dev.wasmpool.api.Options.requireNonNegative;
 import static dev.wasmpool.api.Options.requireNonNegativeBytes;
@@ -10,7 +11,8 @@ import java.util.Objects;
 
 /**
  * The sizes and limits of a pooling engine's pools, with the meaning and defaults of Wasmtime's
- * {@code PoolingAllocationConfig}.
+ * {@code PoolingAllocationConfig}, except {@link #maxMemorySize()}: its default is 32767 pages, the
+ * largest memory Chicory can hold, where Wasmtime's is 4 GiB.
  *
  * <p>When an engine with {@link AllocationStrategy#pooling(PoolingAllocationConfig)} starts, it
  * reserves address space for {@link #totalMemories()} linear memories and {@link #totalTables()}
@@ -74,8 +76,8 @@ import java.util.Objects;
  *     Builder#tableElements(int)}
  * @param maxMemoriesPerModule the most linear memories a module may define; default 1; see {@link
  *     Builder#maxMemoriesPerModule(int)}
- * @param maxMemorySize the largest size, in bytes, any pooled linear memory may reach; default 4
- *     GiB; see {@link Builder#maxMemorySize(long)}
+ * @param maxMemorySize the largest size, in bytes, any pooled linear memory may reach; default
+ *     32767 pages (2 GiB - 64 KiB, Chicory's largest memory); see {@link Builder#maxMemorySize(long)}
  * @param memoryProtectionKeys whether memory protection keys stripe the memory pool; default
  *     {@link MemoryProtectionKeys#DISABLE}; see {@link
  *     Builder#memoryProtectionKeys(MemoryProtectionKeys)}
@@ -87,6 +89,8 @@ import java.util.Objects;
  *     (fail at once, as Wasmtime does); see {@link Builder#acquireTimeout(Duration)}
  * @param warmSlotIdleTimeout how long a warm slot may stay unused before its memory is handed
  *     back; default 0 (never, as Wasmtime); see {@link Builder#warmSlotIdleTimeout(Duration)}
+ * @param leakDetectionThreshold how long an instance may stay open before it is logged as a
+ *     possible leak; default 0 (never); see {@link Builder#leakDetectionThreshold(Duration)}
  */
 public record PoolingAllocationConfig(
     int maxUnusedWarmSlots,
@@ -109,10 +113,18 @@ public record PoolingAllocationConfig(
     int maxMemoryProtectionKeys,
     int totalGcHeaps,
     Duration acquireTimeout,
-    Duration warmSlotIdleTimeout) {
+    Duration warmSlotIdleTimeout,
+    Duration leakDetectionThreshold) {
 
   private static final long MIB = 1L << 20;
-  private static final long GIB = 1L << 30;
+
+  /**
+   * The default {@link #maxMemorySize()}, and {@link EngineConfig}'s default memory reservation:
+   * 32767 WebAssembly pages (2 GiB - 64 KiB), the largest memory Chicory and Endive can hold
+   * ({@code Memory.RUNTIME_MAX_PAGES}, the largest number of pages whose byte size is an {@code
+   * int}).
+   */
+  static final long DEFAULT_MAX_MEMORY_SIZE = 32_767L * MemoryType.PAGE_SIZE;
 
   /** Bytes of one table element: tables hold 8-byte references off-heap. */
   private static final long TABLE_ELEMENT_BYTES = 8;
@@ -150,6 +162,7 @@ public record PoolingAllocationConfig(
     requireNonNegative("totalGcHeaps", totalGcHeaps);
     requireNonNegative("acquireTimeout", acquireTimeout);
     requireNonNegative("warmSlotIdleTimeout", warmSlotIdleTimeout);
+    requireNonNegative("leakDetectionThreshold", leakDetectionThreshold);
     long slotBytes = TABLE_ELEMENT_BYTES * tableElements;
     if (slotBytes > 0 && totalTables > Long.MAX_VALUE / slotBytes) {
       throw new IllegalArgumentException(
@@ -208,7 +221,8 @@ public record PoolingAllocationConfig(
         .maxMemoryProtectionKeys(maxMemoryProtectionKeys)
         .totalGcHeaps(totalGcHeaps)
         .acquireTimeout(acquireTimeout)
-        .warmSlotIdleTimeout(warmSlotIdleTimeout);
+        .warmSlotIdleTimeout(warmSlotIdleTimeout)
+        .leakDetectionThreshold(leakDetectionThreshold);
   }
 
   /**
@@ -250,12 +264,13 @@ public record PoolingAllocationConfig(
     private int maxTablesPerModule = 1;
     private int tableElements = 20_000;
     private int maxMemoriesPerModule = 1;
-    private long maxMemorySize = 4 * GIB;
+    private long maxMemorySize = DEFAULT_MAX_MEMORY_SIZE;
     private MemoryProtectionKeys memoryProtectionKeys = MemoryProtectionKeys.DISABLE;
     private int maxMemoryProtectionKeys = 16;
     private int totalGcHeaps = 1000;
     private Duration acquireTimeout = Duration.ZERO;
     private Duration warmSlotIdleTimeout = Duration.ZERO;
+    private Duration leakDetectionThreshold = Duration.ZERO;
 
     private Builder() {}
 
@@ -424,13 +439,15 @@ public record PoolingAllocationConfig(
     /**
      * Sets the number of linear memory slots, which is the most linear memories live at once.
      *
-     * <p>The engine reserves one contiguous region of address space for all of them when it
-     * starts. Each slot takes {@code max(memoryReservation, maxMemorySize) + memoryGuardSize}
-     * bytes of address space (less with protection-key striping), so the default 1000 slots of
-     * about 4 GiB reserve about 3.94 TiB; the engine checks at start that the region fits the
-     * process's address space and says how many slots would fit if it does not. On Linux it also
-     * checks that up to 4 mappings per slot fit {@code vm.max_map_count}, with room left for the
-     * JVM's own mappings (see the user guide). Reserved address space costs no memory until used. An instantiation beyond the limit fails with {@code
+     * <p>Each slot takes {@code max(memoryReservation, maxMemorySize) + memoryGuardSize} bytes of
+     * address space (less with protection-key striping), and the slots are reserved in slabs of 16
+     * as demand rises, each slab with its own leading guard. The default 1000 slots of 2 GiB (32767
+     * pages plus a 64 KiB guard) need about 1.95 TiB at the pool's largest; the engine reserves
+     * the first slab, about 32 GiB, when it starts. It checks at start that the pool at its
+     * largest fits the process's address space and says how many slots would fit if it does not.
+     * On Linux it also checks that up to 4 mappings per slot fit {@code vm.max_map_count}, with
+     * room left for the JVM's own mappings (see the user guide). Reserved address space costs no
+     * memory until used. An instantiation beyond the limit fails with {@code
      * "maximum concurrent limit of N for memory stripe S reached"}. A module that defines more
      * memories than this could never be instantiated, so it is rejected at load ({@code "defined
      * memories count of N exceeds the total memories limit of M"}).
@@ -564,14 +581,15 @@ public record PoolingAllocationConfig(
      * minimum byte size of N bytes (…) which exceeds the maxMemorySize limit of M bytes (…)"}). A memory whose declared
      * maximum is larger or absent may grow up to this size; {@code memory.grow} beyond returns
      * -1. Chicory itself caps memories at 32767 pages (just under 2 GiB), so under the Chicory
-     * binding a memory never grows beyond that whatever this value.
+     * binding a memory never grows beyond that whatever this value; the default is that cap, where
+     * Wasmtime's is 4 GiB.
      *
      * <p>It must not exceed {@link EngineConfig#memoryReservation()}, which the engine checks when
      * the {@link EngineConfig} is built. A smaller value lets protection-key striping pack more
      * memories in the same address space (see {@link
      * #memoryProtectionKeys(MemoryProtectionKeys)}); {@code 0} admits only memories of size zero.
      *
-     * @param maxMemorySize bytes; default 4 GiB
+     * @param maxMemorySize bytes; default 32767 pages (2 GiB - 64 KiB, {@code 2147418112})
      * @return this builder
      */
     public Builder maxMemorySize(long maxMemorySize) {
@@ -584,8 +602,9 @@ public record PoolingAllocationConfig(
      *
      * <p>With keys, consecutive slots are coloured with different keys, so a slot's neighbours act
      * as its guard region and slots can be packed closer: with a {@link #maxMemorySize(long)} of
-     * 128 MiB and 15 keys, the default 1000 slots need about 0.27 TiB instead of 3.94 TiB. Striping
-     * needs a non-zero guard size, at least two slots and at least two keys.
+     * 128 MiB and 15 keys, the default 1000 slots need about 0.19 TiB at the pool's largest
+     * instead of 1.95 TiB. Striping needs a non-zero guard size, at least two slots and at least
+     * two keys.
      *
      * <p>What is enforced when the pool is striped: a runtime binding (the Chicory binding does)
      * switches the thread's rights register around guest code, so that a thread running an
@@ -689,6 +708,36 @@ public record PoolingAllocationConfig(
     }
 
     /**
+     * Sets how long an instance may stay open before the engine logs it as a possible leak
+     * (HikariCP's {@code leakDetectionThreshold}).
+     *
+     * <p>With {@code 0}, the default, nothing is recorded and an instantiation costs nothing
+     * more. With a positive threshold every instantiation records the stack of the call that made
+     * it, and a daemon thread of the engine ({@code wasmpool-leak-detector}) looks every half
+     * threshold (at most once per 10 ms) for instances open longer than the threshold. Each is
+     * logged once, a {@code WARNING} of the {@code dev.wasmpool.api.Engine} logger with that
+     * stack ({@code "possible instance leak: an instance of module m has been open for more than
+     * leakDetectionThreshold=2000 ms; it was instantiated on thread main at:"}); closed later, it
+     * is logged again at {@code INFO}, "(unleaked)". A threshold below the longest time an
+     * instance is legitimately kept reports instances that are not leaked.
+     *
+     * <p>Whatever this option, an instance that becomes unreachable without being closed (nothing
+     * refers to it, its memories or its tables any more) has its slots reset and returned to the
+     * pool once the garbage collector finds it, with a {@code WARNING} ("an instance of module m
+     * became unreachable without being closed: its slots were reset and returned to the pool;
+     * ..."), which carries the instantiation stack when this option is on. {@link
+     * PoolMetrics.Counters#leaksReclaimed()} counts them.
+     *
+     * @param leakDetectionThreshold the longest time an instance may stay open before it is
+     *     logged; default {@link Duration#ZERO} (never)
+     * @return this builder
+     */
+    public Builder leakDetectionThreshold(Duration leakDetectionThreshold) {
+      this.leakDetectionThreshold = leakDetectionThreshold;
+      return this;
+    }
+
+    /**
      * Checks every option and creates the configuration; see the {@linkplain
      * PoolingAllocationConfig#PoolingAllocationConfig canonical constructor} for the rules. The
      * builder is left unchanged.
@@ -719,7 +768,8 @@ public record PoolingAllocationConfig(
           maxMemoryProtectionKeys,
           totalGcHeaps,
           acquireTimeout,
-          warmSlotIdleTimeout);
+          warmSlotIdleTimeout,
+          leakDetectionThreshold);
     }
   }
 }

@@ -16,8 +16,8 @@ class EngineConfigTest {
   void defaults_poolingWithDefaultPool() {
     EngineConfig config = EngineConfig.defaults();
     assertEquals(AllocationStrategy.pooling(PoolingAllocationConfig.defaults()), config.allocationStrategy());
-    assertEquals(4L << 30, config.memoryReservation());
-    assertEquals(32L << 20, config.memoryGuardSize());
+    assertEquals(32767L * 65536, config.memoryReservation(), "Chicory's largest memory");
+    assertEquals(64L << 10, config.memoryGuardSize());
     assertTrue(config.guardBeforeLinearMemory());
     assertTrue(config.memoryInitCow());
     assertEquals("auto", config.backend());
@@ -44,11 +44,11 @@ class EngineConfigTest {
 
   @Test
   void build_defaultPoolWithSmallerReservation_throws() {
-    EngineConfig.Builder builder = EngineConfig.builder().memoryReservation((4L << 30) - 1);
+    EngineConfig.Builder builder = EngineConfig.builder().memoryReservation(32767L * 65536 - 1);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, builder::build);
     assertEquals(
-        "maximum memory size of 4294967296 bytes (4 GiB) exceeds the configured memory"
-            + " reservation of 4294967295 bytes (4.0 GiB)",
+        "maximum memory size of 2147418112 bytes (2.0 GiB) exceeds the configured memory"
+            + " reservation of 2147418111 bytes (2.0 GiB)",
         e.getMessage());
   }
 

@@ -67,7 +67,7 @@ class PoolingAllocationConfigTest {
         count("maxTablesPerModule", PoolingAllocationConfig.Builder::maxTablesPerModule, PoolingAllocationConfig::maxTablesPerModule, 1),
         count("tableElements", PoolingAllocationConfig.Builder::tableElements, PoolingAllocationConfig::tableElements, 20_000),
         count("maxMemoriesPerModule", PoolingAllocationConfig.Builder::maxMemoriesPerModule, PoolingAllocationConfig::maxMemoriesPerModule, 1),
-        bytes("maxMemorySize", PoolingAllocationConfig.Builder::maxMemorySize, PoolingAllocationConfig::maxMemorySize, 4L << 30),
+        bytes("maxMemorySize", PoolingAllocationConfig.Builder::maxMemorySize, PoolingAllocationConfig::maxMemorySize, 32767L * 65536),
         count("maxMemoryProtectionKeys", PoolingAllocationConfig.Builder::maxMemoryProtectionKeys, PoolingAllocationConfig::maxMemoryProtectionKeys, 16),
         count("totalGcHeaps", PoolingAllocationConfig.Builder::totalGcHeaps, PoolingAllocationConfig::totalGcHeaps, 1000));
   }
@@ -76,7 +76,7 @@ class PoolingAllocationConfigTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("numericOptions")
-  void defaults_matchWasmtime(NumericOption option) {
+  void defaults_wasmtimesButMaxMemorySizeChicorysLargestMemory(NumericOption option) {
     assertEquals(option.defaultValue(), option.getter().apply(PoolingAllocationConfig.defaults()));
   }
 

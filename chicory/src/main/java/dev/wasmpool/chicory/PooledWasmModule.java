@@ -46,6 +46,13 @@ public final class PooledWasmModule implements AutoCloseable {
   private final ModuleShape shape;
   private final PooledModule pooled;
   private final Function<Instance, Machine> machineFactory;
+
+  /**
+   * The module instances are built from: {@link InstantiableModule}'s trimmed copy with the
+   * interpreter or the runtime compiler (which compiles that copy), the loaded module with a
+   * machine factory of the caller's, which may be bound to it.
+   */
+  private final WasmModule instantiable;
   private final Engine engine;
 
   /** Set by {@link #close()}, under the lock of {@link #importHosts}. */
@@ -59,12 +66,14 @@ public final class PooledWasmModule implements AutoCloseable {
       WasmModule module,
       ModuleShape shape,
       PooledModule pooled,
-      Function<Instance, Machine> machineFactory) {
+      Function<Instance, Machine> machineFactory,
+      WasmModule instantiable) {
     this.engine = engine;
     this.module = module;
     this.shape = shape;
     this.pooled = pooled;
     this.machineFactory = machineFactory;
+    this.instantiable = instantiable;
     this.importHosts = new PooledModule[shape.memoryImports().size()];
   }
 
@@ -116,6 +125,13 @@ public final class PooledWasmModule implements AutoCloseable {
    * {@code withStart(false)}, and so on. The memory and table factories are the pool's: {@code
    * options} must not replace them.
    *
+   * <p>With the interpreter or {@link Builder#withCompiler()}, instances are built from a copy of
+   * the module without the data segments no instruction names (the pool writes them from the
+   * load-time plan; see {@link Instance#module()} of the instance), so a machine given here must
+   * take {@code instance.module()} as it is, as {@code MachineFactoryCompiler::compile} does. A
+   * machine bound to the loaded module, such as build-time compiled code, belongs in {@link
+   * Builder#withMachineFactory}; given here it fails with {@link IllegalStateException}.
+   *
    * <p>When the engine uses memory protection keys, host functions must come through {@link
    * #instantiate(ImportValues, Consumer)} and the machine through {@link
    * Builder#withMachineFactory}: those passed to Chicory's builder directly would run without the
@@ -163,7 +179,7 @@ public final class PooledWasmModule implements AutoCloseable {
       GuestRights rights = allocation.guestRights();
       boolean switching = rights.restricts();
       Instance.Builder builder =
-          Instance.builder(shape.data().instantiable(module))
+          Instance.builder(instantiable)
               .withMachineFactory(switching ? GuestMachine.factory(machineFactory, rights) : machineFactory)
               .withMemoryFactory(binder)
               .withTableFactory(binder);
@@ -173,7 +189,7 @@ public final class PooledWasmModule implements AutoCloseable {
       if (imports != null) {
         builder.withImportValues(switching ? HostFunctions.withHostRights(imports, rights) : imports);
       }
-      Instance instance = builder.build();
+      Instance instance = build(builder);
       checkFactoriesUsed(binder);
       if (switching && !GuestMachine.switches(instance)) {
         throw new IllegalStateException(
@@ -187,6 +203,22 @@ public final class PooledWasmModule implements AutoCloseable {
         binder.slots().release();
       } catch (RuntimeException suppressed) {
         e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  /** Builds, naming the remedy when a machine of the options is bound to the loaded module. */
+  private Instance build(Instance.Builder builder) {
+    try {
+      return builder.build();
+    } catch (IllegalArgumentException e) {
+      if (instantiable != module && "Instance module does not match factory module".equals(e.getMessage())) {
+        throw new IllegalStateException(
+            "module " + name() + ": the machine set with Instance.Builder.withMachineFactory is bound to the"
+                + " loaded module, but instances are built from a copy without its unnamed data segments;"
+                + " pass that machine to PooledWasmModule.Builder.withMachineFactory instead",
+            e);
       }
       throw e;
     }
@@ -343,10 +375,13 @@ public final class PooledWasmModule implements AutoCloseable {
    * <p>Not thread-safe: confine a builder to one thread.
    */
   public static final class Builder {
+    /** Chicory's interpreter, the default machine. */
+    private static final Function<Instance, Machine> INTERPRETER = InterpreterMachine::new;
+
     private final Engine engine;
     private final WasmModule module;
     private @Nullable String name;
-    private Function<Instance, Machine> machineFactory = InterpreterMachine::new;
+    private Function<Instance, Machine> machineFactory = INTERPRETER;
     private boolean compile;
     private @Nullable Consumer<MachineFactoryCompiler.Builder> compilerOptions;
 
@@ -371,8 +406,9 @@ public final class PooledWasmModule implements AutoCloseable {
      * create} method: {@code PooledWasmModule.builder(engine, MyModule.load())
      * .withMachineFactory(MyModule::create).build()} runs the code {@code
      * chicory-compiler-maven-plugin} generated on pooled memories and tables, with nothing compiled
-     * at load. An instance may still choose another through {@code
-     * Instance.Builder.withMachineFactory}.
+     * at load. Instances of a module loaded this way are built from the loaded module itself. An
+     * instance may still choose another machine through {@code Instance.Builder.withMachineFactory}
+     * (see {@link PooledWasmModule#instantiate(Consumer)}).
      *
      * @param machineFactory the factory; by default Chicory's interpreter
      * @return this builder
@@ -426,9 +462,13 @@ public final class PooledWasmModule implements AutoCloseable {
       ModuleShape shape = ModuleShape.of(name == null ? "module" : name, module);
       PooledModule pooled = engine.register(shape.descriptor());
       try {
+        // A caller's machine factory may be bound to the loaded module (build-time compiled code
+        // checks instance.module()), so only the interpreter and the runtime compiler get the copy.
+        boolean ownMachine = compile || machineFactory == INTERPRETER;
+        WasmModule instantiable = ownMachine ? shape.data().instantiable(module) : module;
         Function<Instance, Machine> machines =
-            compile ? RuntimeCompiler.compile(module, compilerOptions) : machineFactory;
-        return new PooledWasmModule(engine, module, shape, pooled, machines);
+            compile ? RuntimeCompiler.compile(instantiable, compilerOptions) : machineFactory;
+        return new PooledWasmModule(engine, module, shape, pooled, machines, instantiable);
       } catch (RuntimeException | Error e) {
         pooled.close();
         throw e;

@@ -86,4 +86,35 @@ class CompilerOptionsTest {
       assertEquals(77, instance.memory().readInt(16));
     }
   }
+  /** {@code load(addr)} over one page whose byte 8 is 42 (an active segment no instruction names). */
+  private static WasmModule moduleWithData() {
+    WasmBuilder b = new WasmBuilder().memory(1, -1);
+    b.exportFunction("load", b.function(b.type(I32, I32), new Code().localGet(0).i32Load8U(0)));
+    b.activeData(8, new byte[] {42});
+    return b.parse();
+  }
+
+  @Test
+  void machineBoundToTheLoadedModule_runsFromTheBuilder_andIsNamedWhenGivenPerInstance() {
+    WasmModule wasm = moduleWithData();
+    java.util.function.Function<com.dylibso.chicory.runtime.Instance, com.dylibso.chicory.runtime.Machine> bound =
+        com.dylibso.chicory.compiler.MachineFactoryCompiler.compile(wasm);
+    try (Engine engine = Pools.engine("portable")) {
+      try (PooledWasmModule module = PooledWasmModule.builder(engine, wasm).withMachineFactory(bound).build();
+          PooledInstance instance = module.instantiate()) {
+        assertEquals(42, instance.export("load").apply(8)[0]);
+        assertTrue(instance.instance().module() == wasm, "built from the loaded module itself");
+      }
+      try (PooledWasmModule module = PooledWasmModule.load(engine, wasm)) {
+        IllegalStateException e =
+            org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalStateException.class, () -> module.instantiate(b -> b.withMachineFactory(bound)));
+        assertTrue(e.getMessage().contains("PooledWasmModule.Builder.withMachineFactory"), e.getMessage());
+        try (PooledInstance instance =
+            module.instantiate(b -> b.withMachineFactory(com.dylibso.chicory.compiler.MachineFactoryCompiler::compile))) {
+          assertEquals(42, instance.export("load").apply(8)[0], "a machine compiled from instance.module()");
+        }
+      }
+    }
+  }
 }

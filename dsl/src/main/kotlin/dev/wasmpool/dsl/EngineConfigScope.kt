@@ -90,7 +90,7 @@ class EngineConfigScope internal constructor(base: EngineConfig) {
 
     /**
      * Bytes of address space each linear memory reserves, guard excluded; see
-     * [EngineConfig.Builder.memoryReservation]. Default 4 GiB.
+     * [EngineConfig.Builder.memoryReservation]. Default 32767 pages (2 GiB - 64 KiB).
      */
     var memoryReservation: Long = base.memoryReservation()
         set(value) {
@@ -100,7 +100,7 @@ class EngineConfigScope internal constructor(base: EngineConfig) {
 
     /**
      * Bytes of inaccessible guard after each linear memory; see
-     * [EngineConfig.Builder.memoryGuardSize]. Default 32 MiB.
+     * [EngineConfig.Builder.memoryGuardSize]. Default 64 KiB.
      */
     var memoryGuardSize: Long = base.memoryGuardSize()
         set(value) {

@@ -223,7 +223,8 @@ class PoolingAllocationConfigScope internal constructor(base: PoolingAllocationC
 
     /**
      * Bytes any pooled linear memory may reach; must not exceed the engine's
-     * `memoryReservation`; see [PoolingAllocationConfig.Builder.maxMemorySize]. Default 4 GiB.
+     * `memoryReservation`; see [PoolingAllocationConfig.Builder.maxMemorySize]. Default 32767
+     * pages (2 GiB - 64 KiB).
      */
     var maxMemorySize: Long = base.maxMemorySize()
         set(value) {
@@ -279,6 +280,17 @@ class PoolingAllocationConfigScope internal constructor(base: PoolingAllocationC
     var warmSlotIdleTimeout: java.time.Duration = base.warmSlotIdleTimeout()
         set(value) {
             builder.warmSlotIdleTimeout(value)
+            field = value
+        }
+
+    /**
+     * How long an instance may stay open before it is logged as a possible leak, with the stack
+     * that made it; `Duration.ZERO` records nothing; see
+     * [PoolingAllocationConfig.Builder.leakDetectionThreshold]. Default 0.
+     */
+    var leakDetectionThreshold: java.time.Duration = base.leakDetectionThreshold()
+        set(value) {
+            builder.leakDetectionThreshold(value)
             field = value
         }
 

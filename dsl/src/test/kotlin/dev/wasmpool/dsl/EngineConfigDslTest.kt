@@ -136,8 +136,8 @@ class EngineConfigDslTest {
     fun properties_startAtDefaults() {
         engineConfig {
             assertEquals(EngineConfig.defaults(), snapshot(this))
-            assertEquals(4.GiB, memoryReservation)
-            assertEquals(32.MiB, memoryGuardSize)
+            assertEquals(32767.pages, memoryReservation)
+            assertEquals(64.KiB, memoryGuardSize)
             assertEquals(EngineConfig.AUTO_BACKEND, backend)
         }
     }

@@ -59,6 +59,11 @@ class PoolingAllocationConfigDslTest {
                     { warmSlotIdleTimeout = java.time.Duration.ofSeconds(30) },
                     { warmSlotIdleTimeout(java.time.Duration.ofSeconds(30)) },
                 ),
+                Case(
+                    "leakDetectionThreshold",
+                    { leakDetectionThreshold = java.time.Duration.ofSeconds(2) },
+                    { leakDetectionThreshold(java.time.Duration.ofSeconds(2)) },
+                ),
             )
 
         fun javaBuilt(case: Case): PoolingAllocationConfig =
@@ -139,7 +144,7 @@ class PoolingAllocationConfigDslTest {
         poolingAllocationConfig {
             assertEquals(PoolingAllocationConfig.defaults(), snapshot(this))
             assertEquals(1000, totalMemories)
-            assertEquals(4.GiB, maxMemorySize)
+            assertEquals(32767.pages, maxMemorySize)
             assertEquals(MemoryProtectionKeys.DISABLE, memoryProtectionKeys)
         }
     }
@@ -233,5 +238,6 @@ class PoolingAllocationConfigDslTest {
             .totalGcHeaps(s.totalGcHeaps)
             .acquireTimeout(s.acquireTimeout)
             .warmSlotIdleTimeout(s.warmSlotIdleTimeout)
+            .leakDetectionThreshold(s.leakDetectionThreshold)
             .build()
 }

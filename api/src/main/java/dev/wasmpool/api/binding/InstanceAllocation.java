@@ -27,6 +27,12 @@ import java.util.List;
  * When the engine itself is closed meanwhile, see {@link dev.wasmpool.api.Engine#close()}: on Linux the owner's
  * local segments are revoked then, and its accesses fail.
  *
+ * <p>An allocation that becomes unreachable without being closed (neither it nor any of its
+ * {@link #memories()} or {@link #tables()} is referred to any more; segments taken from them do
+ * not count) is closed by the engine once the garbage collector finds it, as if by another thread,
+ * and logged as a leak; see {@link
+ * dev.wasmpool.api.PoolingAllocationConfig.Builder#leakDetectionThreshold(java.time.Duration)}.
+ *
  * <p>Thread-safe; {@link #close()} is idempotent.
  */
 public interface InstanceAllocation extends AutoCloseable {
@@ -73,7 +79,9 @@ public interface InstanceAllocation extends AutoCloseable {
    * example cut its own memory objects loose, so that they fail every later access. It runs on
    * whatever thread closes the allocation, also when {@link dev.wasmpool.api.Engine#close()} closes an allocation
    * still open, and may run more than once; it must be quick and must not throw. A second call
-   * replaces the first.
+   * replaces the first. The action is held only as long as the allocation, one of its memories or
+   * one of its tables is reachable, so it may refer to the binding's own instance object: a close
+   * after the allocation became unreachable (see the class comment) may not run it.
    *
    * @param action the action
    */

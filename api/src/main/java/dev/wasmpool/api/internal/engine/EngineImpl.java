@@ -106,7 +106,23 @@ final class EngineImpl implements Engine {
   /** Whether the pools were unmapped and the backend closed; the shutdown's last step runs once. */
   private final AtomicBoolean finished = new AtomicBoolean();
 
+  /** Reports instances left open and reclaims unreachable ones; wraps every allocation handed out. */
+  private final LeakDetector leaks;
+
   EngineImpl(EngineConfig config, Backend backend, InstanceAllocator allocator) {
+    this(config, backend, allocator, new LeakDetector(leakDetectionThreshold(config)));
+  }
+
+  /**
+   * An engine with a given leak detector (tests pass one on a manual clock).
+   *
+   * @param config the configuration
+   * @param backend the backend, which the engine owns
+   * @param allocator the strategy's allocator
+   * @param leaks the leak detector, which the engine closes
+   */
+  EngineImpl(EngineConfig config, Backend backend, InstanceAllocator allocator, LeakDetector leaks) {
+    this.leaks = leaks;
     this.config = config;
     this.backend = backend;
     this.allocator = allocator;
@@ -132,6 +148,13 @@ final class EngineImpl implements Engine {
    */
   boolean storageMoves() {
     return !backend.capabilities().virtualReservation();
+  }
+
+  /** {@code leakDetectionThreshold}: an option of the pooling strategy, zero with on-demand. */
+  static Duration leakDetectionThreshold(EngineConfig config) {
+    return config.allocationStrategy() instanceof AllocationStrategy.Pooling pooling
+        ? pooling.config().leakDetectionThreshold()
+        : Duration.ZERO;
   }
 
   @Override
@@ -197,7 +220,7 @@ final class EngineImpl implements Engine {
 
   /** The pools' counts for a timed-out wait's message. */
   private String describeCounts() {
-    PoolMetrics m = allocator.metrics();
+    PoolMetrics m = metrics();
     return String.format(
         java.util.Locale.ROOT,
         "core instances: %d live; memories: %d live, %d warm; tables: %d live, %d warm; %d pending reset",
@@ -242,6 +265,7 @@ final class EngineImpl implements Engine {
       life = new Lifetime();
       Allocation allocation =
           new Allocation(this, module, life, memories, tables, allocator.guestRights(memories));
+      InstanceAllocation handle = leaks.track(allocation);
       live.add(allocation);
       PoolEvents.instantiated(
           event,
@@ -251,7 +275,7 @@ final class EngineImpl implements Engine {
           tableCount,
           memoryCount == 0 ? -1 : memories[0].slotIndex(),
           slotKind(memories));
-      return allocation;
+      return handle;
     } catch (RuntimeException | Error e) {
       if (e instanceof PoolExhaustedException exhausted) {
         PoolEvents.exhausted(exhausted.kind(), exhausted.limit(), descriptor.name());
@@ -529,7 +553,7 @@ final class EngineImpl implements Engine {
 
   @Override
   public PoolMetrics metrics() {
-    return allocator.metrics();
+    return allocator.metrics(leaks.reclaimed());
   }
 
   @Override
@@ -537,6 +561,8 @@ final class EngineImpl implements Engine {
     if (closed) {
       return;
     }
+    // No reclaim from now on: the loop below closes what is left.
+    leaks.close();
     closing = true;
     retireOrphans();
     List<Allocation> leaked = new ArrayList<>(live);

@@ -144,9 +144,11 @@ interface InstanceAllocator extends AutoCloseable {
   /**
    * The pools' use.
    *
+   * @param leaksReclaimed the engine's count of instances reclaimed unclosed ({@link
+   *     LeakDetector}), which the counters report
    * @return a snapshot
    */
-  PoolMetrics metrics();
+  PoolMetrics metrics(long leaksReclaimed);
 
   /** Releases the pools. Every grant must have been released. */
   @Override

@@ -139,9 +139,12 @@ final class OnDemandAllocator implements InstanceAllocator {
   }
 
   @Override
-  public PoolMetrics metrics() {
-    return limits.metrics(
-        liveMemories.get(), liveTables.get(), 0, 0, 0, 0, PoolMetrics.Counters.NONE);
+  public PoolMetrics metrics(long leaksReclaimed) {
+    PoolMetrics.Counters counters =
+        leaksReclaimed == 0
+            ? PoolMetrics.Counters.NONE
+            : new PoolMetrics.Counters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, leaksReclaimed);
+    return limits.metrics(liveMemories.get(), liveTables.get(), 0, 0, 0, 0, counters);
   }
 
   @Override

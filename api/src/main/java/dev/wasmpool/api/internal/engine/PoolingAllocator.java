@@ -301,7 +301,7 @@ final class PoolingAllocator implements InstanceAllocator {
   }
 
   @Override
-  public PoolMetrics metrics() {
+  public PoolMetrics metrics(long leaksReclaimed) {
     IndexAllocator.Counts m = memories.counts();
     IndexAllocator.Counts t = tables.counts();
     PoolMetrics.Counters counters =
@@ -315,7 +315,8 @@ final class PoolingAllocator implements InstanceAllocator {
             memories.inlineResets() + tables.inlineResets(),
             memories.batchedResets() + tables.batchedResets(),
             queue.batches(),
-            memories.exhaustions() + tables.exhaustions() + limits.coreInstances().exhaustions());
+            memories.exhaustions() + tables.exhaustions() + limits.coreInstances().exhaustions(),
+            leaksReclaimed);
     return limits.metrics(
         m.live(), t.live(), m.unusedWarm(), t.unusedWarm(), m.unusedBytesResident(), t.unusedBytesResident(), counters);
   }

@@ -149,6 +149,21 @@ public final class PoolEvents {
   }
 
   /**
+   * Records that an instance nobody closed was reclaimed after it became unreachable.
+   *
+   * @param module the module's name
+   * @param moduleId the engine's number for the module
+   */
+  public static void leakReclaimed(String module, long moduleId) {
+    LeakReclaimedEvent event = new LeakReclaimedEvent();
+    if (event.shouldCommit()) {
+      event.module = module;
+      event.moduleId = moduleId;
+      event.commit();
+    }
+  }
+
+  /**
    * Starts timing the purge of a closed module.
    *
    * @return the started event, for {@link #modulePurged}

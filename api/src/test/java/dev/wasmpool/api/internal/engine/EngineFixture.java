@@ -61,9 +61,14 @@ final class EngineFixture {
     return pooling(engine).memoryPool();
   }
 
+  /** The engine's allocation behind the handle a module hands out. */
+  static Allocation allocationOf(InstanceAllocation allocation) {
+    return ((TrackedAllocation) allocation).allocation();
+  }
+
   /** The memory pool slot index of an allocation's memory. */
   static int slotOf(InstanceAllocation allocation, int memory) {
-    return ((Allocation) allocation).allocatedMemories()[memory].grant().slotIndex();
+    return allocationOf(allocation).allocatedMemories()[memory].grant().slotIndex();
   }
 
   static ImageSlot imageSlotOf(EngineImpl engine, InstanceAllocation allocation, int memory) {

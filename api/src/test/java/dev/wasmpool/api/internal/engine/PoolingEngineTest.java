@@ -698,11 +698,11 @@ class PoolingEngineTest {
     PooledModule module = engine.register(withMemoryAndTable("m", 2, 1));
     List<InstanceAllocation> live = List.of(module.allocate(), module.allocate(), module.allocate());
     PoolMetrics during = engine.metrics();
-    PoolMetrics.Counters threeCold = new PoolMetrics.Counters(0, 0, 3, 0, 3, 0, 0, 0, 0, 0);
+    PoolMetrics.Counters threeCold = new PoolMetrics.Counters(0, 0, 3, 0, 3, 0, 0, 0, 0, 0, 0);
     assertEquals(new PoolMetrics(3, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, threeCold), during);
     live.forEach(InstanceAllocation::close);
     PoolMetrics after = engine.metrics();
-    PoolMetrics.Counters reset = new PoolMetrics.Counters(0, 0, 3, 0, 3, 0, 6, 0, 0, 0);
+    PoolMetrics.Counters reset = new PoolMetrics.Counters(0, 0, 3, 0, 3, 0, 6, 0, 0, 0, 0);
     assertEquals(new PoolMetrics(0, 0, 0, 0, 0, 0, 3, 3, 0, 3 * 65536, 3 * 4096, 0, reset), after);
     assertTrue(backend.calls().contains("reset(0x10000, 0x20000, keep=0x10000)"), backend.calls().toString());
     try (InstanceAllocation again = module.allocate()) {

@@ -37,23 +37,30 @@ class AddressSpaceTest {
 
   @Test
   void checkFits_tooManyDefaultSlots_saysHowManyFit() {
-    SlabLayout layout = defaultLayoutWith(40_000);
+    SlabLayout layout = defaultLayoutWith(70_000);
     String message = checkFitsMessage(layout, SPACE);
     assertEquals(
-        "totalMemories must be at most 32513 for the memory pool to fit in 140737488355328 bytes"
-            + " (128 TiB) of address space (was 40000): each slot takes 4328521728 bytes (4.0"
-            + " GiB) (memoryReservation or maxMemorySize, plus memoryGuardSize), 173140902674432"
-            + " bytes (157.5 TiB) in all; lower totalMemories, memoryReservation or"
+        "totalMemories must be at most 65535 for the memory pool to fit in 140737488355328 bytes"
+            + " (128 TiB) of address space (was 70000): each slot takes 2147483648 bytes (2"
+            + " GiB) (memoryReservation or maxMemorySize, plus memoryGuardSize), 150323855425536"
+            + " bytes (136.7 TiB) in all; lower totalMemories, memoryReservation or"
             + " memoryGuardSize",
         message);
   }
 
   @Test
   void checkFits_theAnnouncedCountFits_oneMoreDoesNot() {
-    AddressSpace.checkFits(defaultLayoutWith(32_513), SPACE);
+    AddressSpace.checkFits(defaultLayoutWith(65_535), SPACE);
     assertThrows(
         IllegalArgumentException.class,
-        () -> AddressSpace.checkFits(defaultLayoutWith(32_514), SPACE));
+        () -> AddressSpace.checkFits(defaultLayoutWith(65_536), SPACE));
+  }
+
+  @Test
+  void checkFits_wasmtimeSizedSlots_fitHalfAsMany() {
+    SlabLayout layout = SlabLayout.calculate(new SlabConstraints(4L << 30, 4L << 30, 40_000, 32L << 20, true, 0, PAGE));
+    String message = checkFitsMessage(layout, SPACE);
+    assertTrue(message.startsWith("totalMemories must be at most 32513 "), message);
   }
 
   @Test

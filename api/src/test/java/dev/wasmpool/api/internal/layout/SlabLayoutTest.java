@@ -20,11 +20,22 @@ class SlabLayoutTest {
 
   /* ---- worked examples ---- */
 
+  /** Chicory's largest memory, {@code Memory.RUNTIME_MAX_PAGES} pages: the default reservation. */
+  private static final long CHICORY_MAX_BYTES = 32767 * 64 * KIB;
+
   @Test
-  void calculate_defaults_oneSlotPerReservationPlusGuard() {
+  void calculate_defaults_slotsOfChicorysLargestMemoryPlusGuard_2GiB() {
     SlabLayout s = SlabLayout.calculate(SlabConstraints.of(EngineConfig.defaults(), 0, PAGE));
+    assertEquals(new SlabLayout(1000, 2 * GIB, 64 * KIB, 0, 1), s);
+    assertEquals(CHICORY_MAX_BYTES + 64 * KIB, s.slotBytes(), "32767 pages plus a 64 KiB guard");
+    assertEquals(64 * KIB + 1000 * 2 * GIB, s.totalSlabBytes());
+    assertEquals(1.95, s.totalSlabBytes() / (double) (1L << 40), 0.005, "about 1.95 TiB");
+  }
+
+  @Test
+  void calculate_wasmtimeSizes_4GiBPlus32MiB() {
+    SlabLayout s = SlabLayout.calculate(new SlabConstraints(4 * GIB, 4 * GIB, 1000, 32 * MIB, true, 0, PAGE));
     assertEquals(new SlabLayout(1000, 4 * GIB + 32 * MIB, 32 * MIB, 0, 1), s);
-    assertEquals(32 * MIB + 1000 * (4 * GIB + 32 * MIB), s.totalSlabBytes());
     assertEquals(3.94, s.totalSlabBytes() / (double) (1L << 40), 0.005, "about 3.94 TiB");
   }
 
@@ -38,10 +49,11 @@ class SlabLayoutTest {
             .build();
     SlabLayout s = SlabLayout.calculate(SlabConstraints.of(config, 15, PAGE));
     assertEquals(15, s.numStripes());
-    assertEquals(288_571_392L, s.slotBytes());
-    assertEquals(32 * MIB, s.preSlabGuardBytes());
-    assertEquals(4 * GIB + 32 * MIB - 288_571_392L, s.postSlabGuardBytes());
-    assertEquals(0.27, s.totalSlabBytes() / (double) (1L << 40), 0.005, "about 0.27 TiB");
+    // ceil(2 GiB / 15) rounded up to a page.
+    assertEquals(143_167_488L, s.slotBytes());
+    assertEquals(64 * KIB, s.preSlabGuardBytes());
+    assertEquals(2 * GIB - 143_167_488L, s.postSlabGuardBytes());
+    assertEquals(0.13, s.totalSlabBytes() / (double) (1L << 40), 0.005, "about 0.13 TiB in one slab");
     assertEquals(14, s.stripeOf(14));
     assertEquals(0, s.stripeOf(15));
   }
