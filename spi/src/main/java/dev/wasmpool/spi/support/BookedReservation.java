@@ -183,6 +183,13 @@ public abstract class BookedReservation<I extends BookedImage> implements Reserv
   }
 
   /**
+   * Frees the segments replaced since they were handed out ({@link
+   * Reservation#releaseReplacedSegments()}); the caller holds no view of them. The default frees
+   * nothing, for backends whose segment is never replaced.
+   */
+  protected void freeReplaced() {}
+
+  /**
    * Releases the reservation's memory; no operation runs any more.
    *
    * @throws BackendException if the system refuses
@@ -296,6 +303,16 @@ public abstract class BookedReservation<I extends BookedImage> implements Reserv
       throw new BackendException("segment", describe(), "the reservation was closed");
     }
     return segmentForCaller();
+  }
+
+  @Override
+  public final void releaseReplacedSegments() {
+    int stamp = enter("releaseReplacedSegments", 0, 0);
+    try {
+      freeReplaced();
+    } finally {
+      inFlight.exit(stamp);
+    }
   }
 
   @Override
