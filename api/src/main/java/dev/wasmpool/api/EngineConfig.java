@@ -185,8 +185,11 @@ public record EngineConfig(
     /**
      * Sets how many bytes of address space each linear memory reserves, not counting its guard.
      *
-     * <p>A pooled memory never moves: it grows in place, by making more of its reservation
-     * accessible, so growth never copies and a {@code MemorySegment} handed out stays valid. In
+     * <p>With virtual memory (Linux) a pooled memory never moves: it grows in place, by making
+     * more of its reservation accessible, so growth never copies and a {@code MemorySegment}
+     * handed out stays valid. (The portable backend has no virtual memory: a growth may copy the
+     * memory to larger storage and end the segments handed out before it, see {@link
+     * dev.wasmpool.api.binding.LinearMemory#segment()}.) In
      * the pool every memory slot is {@code max(memoryReservation, maxMemorySize) + memoryGuardSize}
      * bytes (rounded up to host pages, and smaller with protection-key striping), so {@link
      * PoolingAllocationConfig#maxMemorySize()} must not exceed this value; {@link #build()} checks

@@ -293,6 +293,8 @@ abstract class EngineContractTest {
           x.tables().get(0).elements().fill((byte) id);
           if (i % 7 == 0) {
             x.memories().get(0).grow(1);
+            // Re-read: on the portable backend a growth that moves the memory ends the old view.
+            memory = x.memories().get(0).segment();
           }
           assertEquals(id, memory.get(ValueLayout.JAVA_BYTE, 4000));
         });
@@ -313,7 +315,8 @@ abstract class EngineContractTest {
         MemorySegment memory = a.memories().get(0).segment();
         assertEquals("od", text(memory, 3, 2));
         assertEquals(1, a.memories().get(0).grow(2));
-        assertZero(a.memories().get(0).segment(), PAGE);
+        memory = a.memories().get(0).segment(); // the old view may have ended (portable)
+        assertZero(memory, PAGE);
         memory.fill((byte) 7);
       }
     }

@@ -7,22 +7,15 @@ import com.dylibso.chicory.runtime.ImportMemory;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
-import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.Import;
 import com.dylibso.chicory.wasm.types.MemoryImport;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
-import dev.wasmpool.api.AllocationStrategy;
 import dev.wasmpool.api.Engine;
-import dev.wasmpool.api.EngineConfig;
-import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.chicory.ImportedMemory;
 import dev.wasmpool.chicory.PooledInstance;
 import dev.wasmpool.chicory.PooledWasmModule;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -83,15 +76,7 @@ public class ImportedMemoryBenchmark {
   /** Parses the module and, for the pooled memories, loads it into an engine. */
   @Setup(Level.Trial)
   public void setUp() {
-    InputStream resource = ImportedMemoryBenchmark.class.getResourceAsStream("/npm/emscripten-module.wasm");
-    if (resource == null) {
-      throw new IllegalStateException("bench resource /npm/emscripten-module.wasm is missing");
-    }
-    try (InputStream in = resource) {
-      wasm = Parser.parse(in.readAllBytes());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    wasm = NpmQuickJs.module();
     List<HostFunction> functions = new ArrayList<>();
     for (int i = 0; i < wasm.importSection().importCount(); i++) {
       Import imp = wasm.importSection().getImport(i);
@@ -111,20 +96,7 @@ public class ImportedMemoryBenchmark {
     hosts = functions.toArray(HostFunction[]::new);
     switch (memory) {
       case "pooled-linux", "pooled-portable" -> {
-        Engine created =
-            Engine.create(
-                EngineConfig.builder()
-                    .backend(memory.substring("pooled-".length()))
-                    .memoryReservation(64L << 20)
-                    .allocationStrategy(
-                        AllocationStrategy.pooling(
-                            PoolingAllocationConfig.builder()
-                                .totalMemories(4)
-                                .totalTables(4)
-                                .tableElements(1000)
-                                .maxMemorySize(64L << 20)
-                                .build()))
-                    .build());
+        Engine created = NpmQuickJs.engine(memory.substring("pooled-".length()));
         engine = created;
         module = PooledWasmModule.load(created, wasm);
       }

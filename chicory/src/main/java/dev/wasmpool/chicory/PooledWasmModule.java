@@ -15,6 +15,8 @@ import dev.wasmpool.api.ModuleValidationException;
 import dev.wasmpool.api.PoolExhaustedException;
 import dev.wasmpool.api.binding.InstanceSlots;
 import dev.wasmpool.api.binding.PooledModule;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -37,6 +39,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * interpreter unless the builder chose another machine, such as the runtime compiler ({@link
  * Builder#withCompiler()}), which then compiles the module once for all its instances.
  *
+ * <p>{@link Builder#preinitialize(ImportValues, Consumer)} runs the module's initialisation once at
+ * load and starts every instance from the snapshot it leaves (memories, globals, tables), so
+ * instances skip the guest's own start-up.
+ *
  * <p>Thread-safe: instances may be created from any thread. Closing the module purges its affine
  * slots; instances still open keep working until they close.
  */
@@ -55,6 +61,9 @@ public final class PooledWasmModule implements AutoCloseable {
   private final WasmModule instantiable;
   private final Engine engine;
 
+  /** Whether {@link #module} is a snapshot taken after a preinitialization. */
+  private final boolean preinitialized;
+
   /** Set by {@link #close()}, under the lock of {@link #importHosts}. */
   private boolean closed;
 
@@ -67,13 +76,15 @@ public final class PooledWasmModule implements AutoCloseable {
       ModuleShape shape,
       PooledModule pooled,
       Function<Instance, Machine> machineFactory,
-      WasmModule instantiable) {
+      WasmModule instantiable,
+      boolean preinitialized) {
     this.engine = engine;
     this.module = module;
     this.shape = shape;
     this.pooled = pooled;
     this.machineFactory = machineFactory;
     this.instantiable = instantiable;
+    this.preinitialized = preinitialized;
     this.importHosts = new PooledModule[shape.memoryImports().size()];
   }
 
@@ -213,7 +224,15 @@ public final class PooledWasmModule implements AutoCloseable {
     try {
       return builder.build();
     } catch (IllegalArgumentException e) {
-      if (instantiable != module && "Instance module does not match factory module".equals(e.getMessage())) {
+      boolean bound = "Instance module does not match factory module".equals(e.getMessage());
+      if (bound && preinitialized) {
+        throw new IllegalStateException(
+            "module " + name() + ": a machine is bound to the module it was compiled from, but the instances of"
+                + " a preinitialized module are of its snapshot; give a machine that takes instance.module() as"
+                + " it is (Chicory's interpreter, MachineFactoryCompiler's factories, withCompiler())",
+            e);
+      }
+      if (bound && instantiable != module) {
         throw new IllegalStateException(
             "module " + name() + ": the machine set with Instance.Builder.withMachineFactory is bound to the"
                 + " loaded module, but instances are built from a copy without its unnamed data segments;"
@@ -323,12 +342,48 @@ public final class PooledWasmModule implements AutoCloseable {
   }
 
   /**
-   * The Chicory module.
+   * The Chicory module the instances are built from.
    *
-   * @return the module as parsed
+   * @return the module as parsed; for a preinitialized module, the snapshot: the parsed module with
+   *     its state after initialisation written back (see {@link Builder#preinitialize(ImportValues,
+   *     Consumer)}), whose instances run no start function
    */
   public WasmModule wasmModule() {
     return module;
+  }
+
+  /**
+   * Whether the instances start from a snapshot taken after an initialisation ({@link
+   * Builder#preinitialize(Consumer)}).
+   *
+   * @return {@code true} for a preinitialized module
+   */
+  public boolean isPreinitialized() {
+    return preinitialized;
+  }
+
+  /**
+   * Runs the initialisation on a template instance of this (not yet preinitialized) module and
+   * writes its state back as a module; the template and its imported memories go back to the pool.
+   */
+  private WasmModule snapshot(@Nullable ImportValues imports, Consumer<Instance> initialization) {
+    List<ImportedMemory> memories = new ArrayList<>();
+    try {
+      for (int i = 0; i < shape.memoryImports().size(); i++) {
+        memories.add(importedMemory(i));
+      }
+      ImportValues templateImports = ModuleSnapshot.templateImports(name(), module, imports, memories);
+      // The template runs the start function, as every instantiation does, but not _start: what the
+      // initialisation calls is the caller's to choose.
+      try (PooledInstance template = instantiate(templateImports, b -> b.withStart(false))) {
+        initialization.accept(template.instance());
+        return ModuleSnapshot.capture(name(), module, template.instance());
+      }
+    } finally {
+      for (ImportedMemory memory : memories) {
+        memory.close();
+      }
+    }
   }
 
   /**
@@ -365,7 +420,7 @@ public final class PooledWasmModule implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "PooledWasmModule[" + name() + "]";
+    return "PooledWasmModule[" + name() + (preinitialized ? ", preinitialized" : "") + "]";
   }
 
   /**
@@ -384,6 +439,8 @@ public final class PooledWasmModule implements AutoCloseable {
     private Function<Instance, Machine> machineFactory = INTERPRETER;
     private boolean compile;
     private @Nullable Consumer<MachineFactoryCompiler.Builder> compilerOptions;
+    private @Nullable Consumer<Instance> initialization;
+    private @Nullable ImportValues initializationImports;
 
     private Builder(Engine engine, WasmModule module) {
       this.engine = Objects.requireNonNull(engine, "engine");
@@ -451,28 +508,117 @@ public final class PooledWasmModule implements AutoCloseable {
     }
 
     /**
-     * Registers the module with the engine (compiling it first with {@link #withCompiler()}).
+     * Preinitializes the module with no imports (an imported memory still comes from the pool);
+     * the same as {@code preinitialize(null, initialization)}.
+     *
+     * @param initialization what to run on the template instance, for example {@code instance ->
+     *     instance.export("init").apply()}
+     * @return this builder
+     */
+    public Builder preinitialize(Consumer<Instance> initialization) {
+      return preinitialize(null, initialization);
+    }
+
+    /**
+     * Runs the module's initialisation once, at {@link #build()}, and starts every instance from the
+     * state it leaves, as Wizer does for Wasmtime. {@code build()} instantiates a template from the
+     * pool with {@code imports} (running the start function, not {@code _start}), runs {@code
+     * initialization} on it, and writes back as the module's snapshot: each memory's contents and
+     * size (grown ones included) as its copy-on-write image, every mutable global's value, each
+     * table's size and elements, and which passive segments were dropped. Later instances run
+     * neither the start function nor the data and element initialisation; {@link #wasmModule()} is
+     * the snapshot. The template and its slots go back to the pool.
+     *
+     * <p>Restrictions, checked where they can be:
+     *
+     * <ul>
+     *   <li>The initialisation may call imports, but later instances get their own imports and
+     *       must not depend on host state it created: a WASI file descriptor opened or a host object
+     *       made during it is not there for them, while what the guest copied into its memory (its
+     *       arguments, environment, clock or random readings) is in the snapshot. Each instance
+     *       takes its own imports, WASI included, at {@link PooledWasmModule#instantiate}.
+     *   <li>Imported globals and tables are refused ({@link ModuleValidationException} naming the
+     *       import): their contents are the host's.
+     *   <li>An imported memory is captured as that import's data: the template gets it fresh from
+     *       the pool, so {@code imports} must not provide it, and each later instance must be given
+     *       a fresh one from {@link PooledWasmModule#importedMemory(int)} (whose image is the
+     *       snapshot), not a memory other instances share or the host wrote into.
+     *   <li>{@code memory.grow} and {@code table.grow} during initialisation are allowed: the
+     *       snapshot's initial size is the grown size, which must fit the pool's limits.
+     *   <li>After initialisation, every reference in a global or table must be null or one of the
+     *       module's own functions (an {@code i31} too, in a global); a host ({@code externref}) or
+     *       GC reference, or a function of another instance, is refused with {@link
+     *       IllegalStateException}.
+     * </ul>
+     *
+     * @param imports the template's imports (host functions, WASI), or {@code null} for none
+     * @param initialization what to run on the template instance; an exception it throws fails
+     *     {@link #build()} with that exception, the slots returned
+     * @return this builder
+     */
+    public Builder preinitialize(@Nullable ImportValues imports, Consumer<Instance> initialization) {
+      this.initialization = Objects.requireNonNull(initialization, "initialization");
+      this.initializationImports = imports;
+      return this;
+    }
+
+    /** Whether the machine is the interpreter or the runtime compiler, which take any module object. */
+    private boolean ownMachine() {
+      return compile || machineFactory == INTERPRETER;
+    }
+
+    /**
+     * Registers the module with the engine (compiling it first with {@link #withCompiler()}, and
+     * preinitializing it with {@link #preinitialize(ImportValues, Consumer)}).
      *
      * @return the loaded module, owned by the caller, who closes it
-     * @throws ModuleValidationException if the module does not fit the engine's pooling limits
-     * @throws IllegalStateException if the engine was closed, or {@link #withCompiler()} was chosen
-     *     and Chicory's compiler is not available
+     * @throws ModuleValidationException if the module does not fit the engine's pooling limits (for
+     *     a preinitialized one, the original or its snapshot), or imports a global or table and is
+     *     to be preinitialized
+     * @throws IllegalStateException if the engine was closed, {@link #withCompiler()} was chosen
+     *     and Chicory's compiler is not available, or the snapshot would hold a reference it cannot
+     *     (see {@link #preinitialize(ImportValues, Consumer)})
+     * @throws IllegalArgumentException if the preinitialization's imports provide a memory
+     * @throws com.dylibso.chicory.wasm.ChicoryException if the template cannot be instantiated or
+     *     its initialisation traps
      */
     public PooledWasmModule build() {
-      ModuleShape shape = ModuleShape.of(name == null ? "module" : name, module);
+      String moduleName = name == null ? "module" : name;
+      Consumer<Instance> init = initialization;
+      if (init != null) {
+        ModuleSnapshot.checkImports(moduleName, module);
+      }
+      ModuleShape shape = ModuleShape.of(moduleName, module);
       PooledModule pooled = engine.register(shape.descriptor());
+      PooledWasmModule loaded;
       try {
         // A caller's machine factory may be bound to the loaded module (build-time compiled code
         // checks instance.module()), so only the interpreter and the runtime compiler get the copy.
-        boolean ownMachine = compile || machineFactory == INTERPRETER;
-        WasmModule instantiable = ownMachine ? shape.data().instantiable(module) : module;
+        WasmModule instantiable = ownMachine() ? shape.data().instantiable(module) : module;
         Function<Instance, Machine> machines =
             compile ? RuntimeCompiler.compile(instantiable, compilerOptions) : machineFactory;
-        return new PooledWasmModule(engine, module, shape, pooled, machines, instantiable);
+        loaded = new PooledWasmModule(engine, module, shape, pooled, machines, instantiable, false);
       } catch (RuntimeException | Error e) {
         pooled.close();
         throw e;
       }
+      if (init == null) {
+        return loaded;
+      }
+      WasmModule snapshot;
+      try (PooledWasmModule template = loaded) {
+        snapshot = template.snapshot(initializationImports, init);
+      }
+      ModuleShape snapshotShape = ModuleShape.of(moduleName, snapshot);
+      PooledModule snapshotPooled = engine.register(snapshotShape.descriptor());
+      return new PooledWasmModule(
+          engine,
+          snapshot,
+          snapshotShape,
+          snapshotPooled,
+          ModuleSnapshot.machinesFor(loaded.machineFactory),
+          ownMachine() ? snapshotShape.data().instantiable(snapshot) : snapshot,
+          true);
     }
   }
 }

@@ -23,7 +23,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -99,6 +101,31 @@ class SpecDifferentialTest {
     assertEquals(List.of(), report.mismatches(), report.summary());
   }
 
+  /**
+   * The same comparison with every module that can be snapshotted soundly preinitialized first (an
+   * empty initialisation: the template's instantiation and start function are what is captured):
+   * modules whose imports are functions only, and that have no start function if they import any,
+   * since a start function calling an import would change host state the snapshot's instances then
+   * miss. Each command then runs on an instance of the snapshot, which must behave as Chicory's
+   * freshly instantiated one.
+   */
+  @Test
+  void snapshots_matchChicorysOwnMemory_onEveryCommand() throws IOException {
+    List<Path> scripts = scripts();
+    AtomicInteger snapshotted = new AtomicInteger();
+    List<DifferentialReport.Candidate> candidates = new ArrayList<>();
+    for (String backend : Pools.backends()) {
+      candidates.add(
+          new DifferentialReport.Candidate(
+              "snapshots on " + backend, () -> new EngineRuntime(backend, false, snapshotted)));
+    }
+    DifferentialReport report = DifferentialReport.run(scripts, ChicoryRuntime::new, candidates);
+    System.out.println(
+        report.summary() + "; modules snapshotted: " + snapshotted.get() + ", refused: " + EngineRuntime.refused);
+    assertEquals(List.of(), report.mismatches(), report.summary());
+    assertTrue(snapshotted.get() > 1000, "too few modules were snapshotted: " + snapshotted.get());
+  }
+
   // ---- runtimes -------------------------------------------------------------------------------
 
   /** Pooled instances from wasmpool engines, through the public binding. */
@@ -108,12 +135,32 @@ class SpecDifferentialTest {
 
     private final String backend;
     private final boolean enginePerModule;
+    private final @Nullable AtomicInteger snapshotted;
     private final List<AutoCloseable> resources = new ArrayList<>();
     private Engine shared;
 
+    /** Why modules that qualified were refused a snapshot, across every runtime of the test. */
+    static final List<String> refused = java.util.Collections.synchronizedList(new ArrayList<>());
+
     EngineRuntime(String backend, boolean enginePerModule) {
+      this(backend, enginePerModule, null);
+    }
+
+    /**
+     * With {@code snapshotted}, preinitializes each module that allows it (see {@link
+     * #snapshots_matchChicorysOwnMemory_onEveryCommand()}) and counts them there.
+     */
+    EngineRuntime(String backend, boolean enginePerModule, @Nullable AtomicInteger snapshotted) {
       this.backend = backend;
       this.enginePerModule = enginePerModule;
+      this.snapshotted = snapshotted;
+    }
+
+    /** Whether a module imports functions only, and has no start function if it imports any. */
+    private static boolean snapshottable(WasmModule module) {
+      int imports = module.importSection().importCount();
+      return module.importSection().count(ExternalType.FUNCTION) == imports
+          && (imports == 0 || module.startSection().isEmpty());
     }
 
     private Engine newEngine(int slots) {
@@ -153,7 +200,23 @@ class SpecDifferentialTest {
 
     @Override
     public Instance instantiate(WasmModule module, ImportValues imports) {
-      PooledWasmModule pooled = PooledWasmModule.load(engine(), module);
+      PooledWasmModule pooled = null;
+      if (snapshotted != null && snapshottable(module)) {
+        try {
+          pooled = PooledWasmModule.builder(engine(), module).preinitialize(imports, template -> {}).build();
+          snapshotted.incrementAndGet();
+        } catch (IllegalStateException e) {
+          // A state the snapshot cannot hold (a GC reference in a global or table): refused, so
+          // the module runs as it is, and the refusal is counted apart.
+          if (!String.valueOf(e.getMessage()).contains("cannot be preinitialized")) {
+            throw e;
+          }
+          refused.add(module.toString() + ": " + e.getMessage());
+        }
+      }
+      if (pooled == null) {
+        pooled = PooledWasmModule.load(engine(), module);
+      }
       resources.add(pooled);
       PooledInstance instance = pooled.instantiate(imports, null);
       resources.add(instance);

@@ -178,6 +178,11 @@ final class FaultyBackend implements Backend {
     }
 
     @Override
+    public void releaseReplacedSegments() {
+      r.releaseReplacedSegments();
+    }
+
+    @Override
     public void mapImage(long offset, MemoryImage image) {
       MemoryImage real = image instanceof FaultyImage f ? f.image : image;
       long length = real.byteSize();

@@ -124,6 +124,12 @@ final class LinuxReservation extends BookedReservation<LinuxImage> {
     LibC.mprotect(address + offset, length, readWrite ? PROT_RW : LibC.PROT_NONE);
   }
 
+  /** Linux memory never moves, so a reset need not know whether it covers the whole reservation. */
+  @Override
+  protected boolean usesWholeReset() {
+    return false;
+  }
+
   @Override
   protected void restore(
       long offset, long length, long keepEnd, @Nullable DecommitBatch deferred, boolean wholeReset) {

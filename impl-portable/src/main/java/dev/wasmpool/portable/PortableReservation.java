@@ -34,9 +34,12 @@ final class PortableReservation extends BookedReservation<PortableImage> {
    * from its own arena, the contents are copied, and the old one is
    *   - freed at once if no segment was handed out since the last whole reset (no view of it can
    *     exist: Reservation.segment()'s contract). The new one is then exactly as large as needed.
-   *   - kept otherwise (a tenant may still read through a view of it) until the next whole reset.
-   *     The new one then doubles the capacity (at least to the needed end, at most the reservation's
-   *     size), which bounds the kept segments to the size of the current one while a tenant grows.
+   *   - kept otherwise (a tenant may still read through a view of it) until the caller says no
+   *     view of it remains (releaseReplacedSegments: the pool's views are per growth generation,
+   *     and it closes the old generation's arenas first) or the next whole reset. The new one then
+   *     doubles the capacity (at least to the needed end, at most the reservation's size), which
+   *     bounds the kept segments to the size of the current one, and the current one to twice the
+   *     accessible bytes, while a tenant grows; and it makes the copies amortised.
    * A whole reset frees every kept segment and shrinks the current one to the booked bytes, so a
    * slot between tenants holds its memory's size, not its growth history.
    *
@@ -167,6 +170,12 @@ final class PortableReservation extends BookedReservation<PortableImage> {
   @Override
   protected @Nullable String keyProblem(ProtectionKey key) {
     return "protection keys are unsupported by the portable backend";
+  }
+
+  @Override
+  protected synchronized void freeReplaced() {
+    // The current segment stays handed out: its views live on, and its replacement keeps it.
+    freeKept();
   }
 
   @Override

@@ -117,27 +117,89 @@ class PortableReservationTest {
   }
 
   @Test
+  void releaseReplacedSegments_freesTheKeptOnes_andKeepsTheCurrentHandedOut() {
+    try (PortableReservation reservation = (PortableReservation) backend.reserve(64 * PAGE)) {
+      reservation.makeAccessible(0, PAGE);
+      reservation.segment().set(ValueLayout.JAVA_LONG, 8, 0x55AA);
+      reservation.makeAccessible(PAGE, PAGE);
+      MemorySegment current = reservation.segment();
+      assertEquals(1, reservation.keptSegments());
+      assertEquals(3 * PAGE, reservation.residentBytes(), "the current two pages and the kept one");
+
+      reservation.releaseReplacedSegments();
+      assertEquals(0, reservation.keptSegments());
+      assertEquals(2 * PAGE, reservation.residentBytes(), "only the current segment");
+      assertEquals(0x55AA, current.get(ValueLayout.JAVA_LONG, 8), "the current one untouched");
+
+      // The current segment is still out: the next growth keeps it, and doubles.
+      reservation.makeAccessible(2 * PAGE, PAGE);
+      assertEquals(1, reservation.keptSegments());
+      assertEquals(2 * PAGE, current.byteSize());
+      assertEquals(0x55AA, current.get(ValueLayout.JAVA_LONG, 8), "kept, still allocated");
+      assertEquals(4 * PAGE + 2 * PAGE, reservation.residentBytes());
+    }
+  }
+
+  @Test
+  void releaseReplacedSegments_afterClose_fails() {
+    PortableReservation reservation = (PortableReservation) backend.reserve(4 * PAGE);
+    reservation.close();
+    assertThrows(dev.wasmpool.spi.BackendException.class, reservation::releaseReplacedSegments);
+  }
+
+  @Test
+  void slotGrownPageByPage_releasingReplacedSegments_holdsAtMostTwiceItsSize() {
+    // The pool's protocol on this backend: after each growth it remakes its views from the new
+    // segment, ends the old ones, then releases the replaced segments.
+    try (PortableReservation reservation = (PortableReservation) backend.reserve(4096 * WASM_PAGE)) {
+      long peak = growPageByPageTo262(reservation, true, 2);
+      System.out.printf(
+          "portable slot, 262 pages grown from 1, replaced segments released: peak held %d bytes,"
+              + " %d segments%n",
+          peak, reservation.generations());
+    }
+  }
+
+  /**
+   * Grows a fresh reservation from one WebAssembly page to 262, one at a time, re-reading the
+   * segment and writing through it after each growth, as the pool runs a tenant; checks at every
+   * step that it holds at least the accessible bytes and at most {@code factor} times them, and at
+   * the end that the contents were carried.
+   *
+   * @return the peak held
+   */
+  private static long growPageByPageTo262(PortableReservation reservation, boolean release, int factor) {
+    reservation.makeAccessible(0, WASM_PAGE);
+    MemorySegment view = reservation.segment();
+    view.set(ValueLayout.JAVA_INT, 0, 0xCAFE);
+    long peak = reservation.residentBytes();
+    for (long pages = 2; pages <= 262; pages++) {
+      reservation.makeAccessible((pages - 1) * WASM_PAGE, WASM_PAGE);
+      view = reservation.segment();
+      if (release) {
+        reservation.releaseReplacedSegments();
+        assertEquals(0, reservation.keptSegments());
+      }
+      view.set(ValueLayout.JAVA_INT, (pages - 1) * WASM_PAGE, (int) pages);
+      long held = reservation.residentBytes();
+      assertTrue(held >= pages * WASM_PAGE, "holds every accessible byte: " + held);
+      assertTrue(held <= factor * pages * WASM_PAGE, "at most " + factor + " times the size: " + held);
+      peak = Math.max(peak, held);
+    }
+    assertEquals(0xCAFE, view.get(ValueLayout.JAVA_INT, 0), "contents carried through growth");
+    assertEquals(262, view.get(ValueLayout.JAVA_INT, 261 * WASM_PAGE));
+    return peak;
+  }
+
+  @Test
   void slotGrownPageByPage_holdsAboutItsSize_andAfterResetOnlyItsSize() {
     long slot = 4096 * WASM_PAGE;
     long finalSize = 262 * WASM_PAGE;
     try (PortableReservation reservation = (PortableReservation) backend.reserve(slot)) {
-      // A tenant as the pool runs one: its initial size, views made, then memory.grow one page at
-      // a time with the views re-read after each growth.
-      reservation.makeAccessible(0, WASM_PAGE);
+      // A tenant whose views cannot be ended (the replaced segments are not released): each
+      // replaced segment is kept until the reset.
+      long peak = growPageByPageTo262(reservation, false, 4);
       MemorySegment view = reservation.segment();
-      view.set(ValueLayout.JAVA_INT, 0, 0xCAFE);
-      long peak = reservation.residentBytes();
-      for (long pages = 2; pages <= 262; pages++) {
-        reservation.makeAccessible((pages - 1) * WASM_PAGE, WASM_PAGE);
-        view = reservation.segment();
-        view.set(ValueLayout.JAVA_INT, (pages - 1) * WASM_PAGE, (int) pages);
-        long held = reservation.residentBytes();
-        assertTrue(held >= pages * WASM_PAGE, "holds every accessible byte: " + held);
-        assertTrue(held <= 4 * pages * WASM_PAGE, "at most four times the size while growing: " + held);
-        peak = Math.max(peak, held);
-      }
-      assertEquals(0xCAFE, view.get(ValueLayout.JAVA_INT, 0), "contents carried through growth");
-      assertEquals(262, view.get(ValueLayout.JAVA_INT, 261 * WASM_PAGE));
       int grownGenerations = reservation.generations();
       System.out.printf(
           "portable slot, 262 pages grown from 1: peak held %d bytes, at close of tenant %d bytes,"

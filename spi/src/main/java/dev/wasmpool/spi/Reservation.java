@@ -37,9 +37,9 @@ public interface Reservation extends AutoCloseable {
    *
    * <ul>
    *   <li>A segment replaced by {@link #makeAccessible} or {@link #mapImage} after it was handed
-   *       out by this method stays allocated until the next whole reset or {@link #close()}, so a
-   *       view kept across a growth reaches allocated memory (reading the bytes as they were, its
-   *       writes lost), never freed memory.
+   *       out by this method stays allocated until the next whole reset, {@link
+   *       #releaseReplacedSegments()} or {@link #close()}, so a view kept across a growth reaches
+   *       allocated memory (reading the bytes as they were, its writes lost), never freed memory.
    *   <li>A whole reset ends every segment handed out before it: the caller promises that no view
    *       taken from this method before the reset is used again, and the backend may free their
    *       memory during the reset. Until this method is called again, no segment is out, so
@@ -55,6 +55,20 @@ public interface Reservation extends AutoCloseable {
    * @throws BackendException if the reservation was closed
    */
   MemorySegment segment();
+
+  /**
+   * Frees the segments that {@link #segment()} handed out before the one it returns now, which the
+   * backend otherwise keeps until the next whole reset: the caller promises that no view of them is
+   * used again (it closed the arenas of its views, so that every stale access fails). The current
+   * segment stays handed out, so the next replacement keeps it in turn.
+   *
+   * <p>This lets a tenant's memory grow while the reservation holds about its current size rather
+   * than its growth history. The default does nothing: right for a backend whose segment is never
+   * replaced ({@link Capabilities#virtualReservation()}).
+   *
+   * @throws BackendException if the reservation was closed
+   */
+  default void releaseReplacedSegments() {}
 
   /**
    * The bytes of memory this reservation holds from the system now, as far as the backend knows

@@ -94,6 +94,47 @@ public final class Code {
   }
 
   /**
+   * {@code f32.const value}.
+   *
+   * @param value the constant
+   * @return this
+   */
+  public Code f32Const(float value) {
+    int bits = Float.floatToRawIntBits(value);
+    return op(0x43, bits & 0xff, (bits >>> 8) & 0xff, (bits >>> 16) & 0xff, bits >>> 24);
+  }
+
+  /**
+   * {@code f64.const value}.
+   *
+   * @param value the constant
+   * @return this
+   */
+  public Code f64Const(double value) {
+    op(0x44);
+    return littleEndian(Double.doubleToRawLongBits(value));
+  }
+
+  /**
+   * {@code v128.const}: the low 64 bits, then the high 64 bits, each little-endian.
+   *
+   * @param low bits 0 to 63
+   * @param high bits 64 to 127
+   * @return this
+   */
+  public Code v128Const(long low, long high) {
+    op(0xfd).u32(0x0c);
+    return littleEndian(low).littleEndian(high);
+  }
+
+  private Code littleEndian(long bits) {
+    for (int i = 0; i < 8; i++) {
+      bytes.u8((int) (bits >>> (8 * i)) & 0xff);
+    }
+    return this;
+  }
+
+  /**
    * {@code local.get index}.
    *
    * @param index the local
@@ -131,6 +172,16 @@ public final class Code {
    */
   public Code globalGet(int index) {
     return op(0x23).u32(index);
+  }
+
+  /**
+   * {@code global.set index}.
+   *
+   * @param index the global
+   * @return this
+   */
+  public Code globalSet(int index) {
+    return op(0x24).u32(index);
   }
 
   /**

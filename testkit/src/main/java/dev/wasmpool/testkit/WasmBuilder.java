@@ -25,6 +25,9 @@ public final class WasmBuilder {
   /** Value type {@code f64}. */
   public static final int F64 = 0x7c;
 
+  /** Value type {@code v128}. */
+  public static final int V128 = 0x7b;
+
   /** Reference type {@code funcref}. */
   public static final int FUNCREF = 0x70;
 
@@ -95,6 +98,20 @@ public final class WasmBuilder {
   }
 
   /**
+   * Imports a {@code funcref} table.
+   *
+   * @param module the import's module name
+   * @param name the import's name
+   * @param min the minimum size in elements
+   * @param max the maximum size in elements, or a negative number for none
+   * @return this
+   */
+  public WasmBuilder importTable(String module, String name, int min, int max) {
+    imports.add(new Bytes().name(module).name(name).u8(0x01).u8(FUNCREF).limits(min, max, false).toArray());
+    return this;
+  }
+
+  /**
    * Imports a global.
    *
    * @param module the import's module name
@@ -154,7 +171,19 @@ public final class WasmBuilder {
    * @return this
    */
   public WasmBuilder table(int min, int max) {
-    tables.add(new Bytes().u8(FUNCREF).limits(min, max, false).toArray());
+    return table(FUNCREF, min, max);
+  }
+
+  /**
+   * Defines a table of the given reference type.
+   *
+   * @param refType {@link #FUNCREF} or {@link #EXTERNREF}
+   * @param min the minimum size in elements
+   * @param max the maximum size in elements, or a negative number for none
+   * @return this
+   */
+  public WasmBuilder table(int refType, int min, int max) {
+    tables.add(new Bytes().u8(refType).limits(min, max, false).toArray());
     return this;
   }
 

@@ -23,10 +23,15 @@ public interface LinearMemory {
    * the allocation: once it is closed every access through this segment (or any slice of it)
    * throws {@link IllegalStateException}, so a stale handle never reaches the slot's next tenant.
    *
-   * <p>After {@link #grow(long)} call this again: the new segment covers the new size. The old one
-   * stays valid for its own size until the allocation closes, but on a backend without virtual
-   * reservations (the portable one) the memory may have moved, so writes through the old segment
-   * are not seen through the new one. Never cache the segment across a growth.
+   * <p>After {@link #grow(long)} call this again: the new segment covers the new size. On a backend
+   * with virtual reservations (Linux) the old one stays valid for its own size until the allocation
+   * closes. On one without (the portable one) a growth may move the memory to larger storage; the
+   * growth then ends every segment of this memory taken before it, from {@link #segment()} and, when
+   * it runs on the thread that made the allocation, from {@link #localSegment()}: their accesses
+   * throw {@link IllegalStateException}, and the old storage is freed, so the slot holds about the
+   * memory's current size. A growth on another thread leaves the owner's local segment valid (on
+   * the old storage, whose writes are not seen through the new segment) until the owner next calls
+   * {@link #localSegment()}. Never cache the segment across a growth.
    *
    * @return the segment
    * @throws IllegalStateException if the allocation was closed
@@ -46,7 +51,8 @@ public interface LinearMemory {
    * close on another thread the owner's accesses still reach this tenant's own bytes (in an address
    * range no next tenant gets, see {@link InstanceAllocation}) until the owner's views are taken
    * back, or until the engine is closed, which on
-   * Linux revokes them (see {@link dev.wasmpool.api.Engine#close()}). Call it again after {@link #grow(long)}.
+   * Linux revokes them (see {@link dev.wasmpool.api.Engine#close()}). Call it again after {@link
+   * #grow(long)}: on the portable backend a growth may end it, as {@link #segment()} says.
    *
    * @return the segment, confined to the calling thread when it made the allocation
    * @throws IllegalStateException if the allocation was closed

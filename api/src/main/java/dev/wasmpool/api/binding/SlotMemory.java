@@ -289,9 +289,10 @@ public abstract class SlotMemory extends SlotView {
   }
 
   /**
-   * The slow path of an access that failed: from another thread than the one that instantiated,
-   * switches to the shared view and runs the access again on it (the failed access wrote nothing:
-   * the thread check precedes any write); any other failure becomes what the memory reports.
+   * The slow path of an access that failed: from another thread than the one that instantiated, or
+   * on a view a growth ended while the instance lives, runs the access again on the shared view
+   * ({@link SlotView#sharedAfter(RuntimeException)}); any other failure becomes what the memory
+   * reports.
    */
   private <T> T retry(RuntimeException e, int addr, int size, Function<MemorySegment, T> access) {
     MemorySegment shared = sharedAfter(e, addr, size);
@@ -313,7 +314,7 @@ public abstract class SlotMemory extends SlotView {
   }
 
   private MemorySegment sharedAfter(RuntimeException e, int addr, int size) {
-    if (!(e instanceof WrongThreadException)) {
+    if (!(e instanceof WrongThreadException || e instanceof IllegalStateException)) {
       throw accessFailure(e, addr, size);
     }
     return sharedAfter(e);

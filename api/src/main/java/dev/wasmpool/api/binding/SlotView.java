@@ -135,10 +135,15 @@ public class SlotView {
 
   /**
    * The slow path of an access that failed: for a {@link WrongThreadException}, switches to the
-   * shared view and returns it, so the access can run again (the failed one wrote nothing);
-   * anything else is rethrown as {@link #diagnose(RuntimeException)} says. On a striped slot the
-   * calling thread gets host rights first, unless it runs guest code, and the view stays the
-   * owner's (see {@link #SlotView(MemorySegment, Supplier, String, GuestRights)}).
+   * shared view and returns it, so the access can run again (the failed one wrote nothing). The
+   * same for an {@link IllegalStateException} while the instance is open: the view was one that a
+   * growth ended because the storage moved (see {@link LinearMemory#segment()}), read by a thread
+   * that had not seen the new one yet; the access runs again on the current view (what the failed
+   * one may have written went to the old storage, which no view reaches any more). Anything else,
+   * and any failure once the instance is closed, is rethrown as {@link #diagnose(RuntimeException)}
+   * says. On a striped slot the calling thread gets host rights first, unless it runs guest code,
+   * and the view stays the owner's (see {@link #SlotView(MemorySegment, Supplier, String,
+   * GuestRights)}).
    *
    * @param failure what the access threw
    * @return the shared segment
@@ -146,7 +151,10 @@ public class SlotView {
    *     instance
    */
   public final MemorySegment sharedAfter(RuntimeException failure) {
-    if (!(failure instanceof WrongThreadException)) {
+    boolean retried =
+        failure instanceof WrongThreadException
+            || (failure instanceof IllegalStateException && !revoked);
+    if (!retried) {
       throw diagnose(failure);
     }
     MemorySegment view;

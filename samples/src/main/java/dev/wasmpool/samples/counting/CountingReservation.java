@@ -37,6 +37,11 @@ final class CountingReservation implements Reservation {
   }
 
   @Override
+  public void releaseReplacedSegments() {
+    delegate.releaseReplacedSegments();
+  }
+
+  @Override
   public void makeAccessible(long offset, long length) {
     OperationStats.time(Operation.MAKE_ACCESSIBLE, () -> delegate.makeAccessible(offset, length));
   }

@@ -120,6 +120,17 @@ public abstract class BookedReservation<I extends BookedImage> implements Reserv
       long offset, long length, long keepEnd, @Nullable DecommitBatch deferred, boolean wholeReset);
 
   /**
+   * Whether {@link #restore} uses its {@code wholeReset} argument. Finding it out reads the books
+   * under their lock, which every slot of the reservation shares, so a backend that ignores it (its
+   * memory never moves) says {@code false} and a reset without a keep-resident prefix takes no lock.
+   *
+   * @return {@code true} by default
+   */
+  protected boolean usesWholeReset() {
+    return true;
+  }
+
+  /**
    * Maps an image's bytes at a valid offset, readable and writable; the range holds no image.
    *
    * @param offset the start
@@ -181,6 +192,13 @@ public abstract class BookedReservation<I extends BookedImage> implements Reserv
   protected boolean revokeBytes(long offset, long length) {
     return false;
   }
+
+  /**
+   * Frees the segments replaced since they were handed out ({@link
+   * Reservation#releaseReplacedSegments()}); the caller holds no view of them. The default frees
+   * nothing, for backends whose segment is never replaced.
+   */
+  protected void freeReplaced() {}
 
   /**
    * Releases the reservation's memory; no operation runs any more.
@@ -299,6 +317,16 @@ public abstract class BookedReservation<I extends BookedImage> implements Reserv
   }
 
   @Override
+  public final void releaseReplacedSegments() {
+    int stamp = enter("releaseReplacedSegments", 0, 0);
+    try {
+      freeReplaced();
+    } finally {
+      inFlight.exit(stamp);
+    }
+  }
+
+  @Override
   public final void makeAccessible(long offset, long length) {
     changeAccess("makeAccessible", offset, length, true);
   }
@@ -358,24 +386,31 @@ public abstract class BookedReservation<I extends BookedImage> implements Reserv
       }
       long end = offset + length;
       long keepEnd = offset + Math.min(keepResidentBytes, length);
-      boolean whole;
-      synchronized (books) {
-        // Only the prefix is written by hand: it must be accessible.
-        if (!accessible.covers(offset, keepEnd)) {
-          throw new BackendException(
-              "reset",
-              Ranges.resetArgs(offset, length, keepResidentBytes),
-              String.format(
-                  Locale.ROOT,
-                  "the keep-resident prefix from offset %s to %s must be accessible",
-                  ByteCount.of(offset),
-                  ByteCount.of(keepEnd)));
-        }
-        whole = !accessible.overlaps(0, offset) && !accessible.overlaps(end, byteSize);
+      boolean whole = false;
+      if (keepEnd > offset || usesWholeReset()) {
+        whole = checkedWhole(offset, length, keepResidentBytes, end, keepEnd);
       }
       restore(offset, length, keepEnd, deferred, whole);
     } finally {
       inFlight.exit(stamp);
+    }
+  }
+
+  /** Checks the keep-resident prefix is accessible; whether nothing else in the reservation is. */
+  private boolean checkedWhole(long offset, long length, long keepResidentBytes, long end, long keepEnd) {
+    synchronized (books) {
+      // Only the prefix is written by hand: it must be accessible.
+      if (!accessible.covers(offset, keepEnd)) {
+        throw new BackendException(
+            "reset",
+            Ranges.resetArgs(offset, length, keepResidentBytes),
+            String.format(
+                Locale.ROOT,
+                "the keep-resident prefix from offset %s to %s must be accessible",
+                ByteCount.of(offset),
+                ByteCount.of(keepEnd)));
+      }
+      return !accessible.overlaps(0, offset) && !accessible.overlaps(end, byteSize);
     }
   }
 

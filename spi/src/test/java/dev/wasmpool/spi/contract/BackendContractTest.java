@@ -732,6 +732,29 @@ public abstract class BackendContractTest {
   }
 
   @Test
+  void releaseReplacedSegments_keepsTheCurrentSegmentAndItsContents() {
+    Reservation reservation = backend.reserve(64 * page);
+    try {
+      reservation.makeAccessible(0, page);
+      reservation.segment().set(ValueLayout.JAVA_LONG, 8, 0x0DDBA11L);
+      reservation.makeAccessible(page, 15 * page); // may replace the segment
+      MemorySegment current = reservation.segment();
+      long held = reservation.residentBytes();
+      reservation.releaseReplacedSegments();
+      assertEquals(0x0DDBA11L, current.get(ValueLayout.JAVA_LONG, 8));
+      current.set(ValueLayout.JAVA_LONG, 15 * page, 7L);
+      assertEquals(7L, reservation.segment().get(ValueLayout.JAVA_LONG, 15 * page));
+      long released = reservation.residentBytes();
+      assertTrue(
+          released == -1 || (released >= 16 * page && released <= held),
+          "releasing never holds more, and keeps every accessible byte: " + released);
+    } finally {
+      reservation.close();
+    }
+    assertThrows(BackendException.class, reservation::releaseReplacedSegments);
+  }
+
+  @Test
   void wholeResetOfInaccessibleBytes_holdsNothing_andTheyReadTheirBaselineAfter() {
     // What an idle trim does: make a slot inaccessible, then reset it; no memory stays behind.
     MemorySegment contents = pattern(2 * page, 43);

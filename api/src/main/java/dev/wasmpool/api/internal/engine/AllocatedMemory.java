@@ -7,10 +7,17 @@ import dev.wasmpool.api.internal.memory.ImageSlot;
 import dev.wasmpool.spi.BackendException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A linear memory of an {@link Allocation}: a slot (pooled or on-demand) seen through views of its
  * current size, remade when it grows.
+ *
+ * <p>Where the backend moves the storage when it grows (no virtual reservations), a memory that may
+ * grow keeps its views in {@link ViewGenerations}: a growth that moves the storage ends the old
+ * views (their accesses throw {@link IllegalStateException}) and lets the backend free the old
+ * storage, so the slot holds about the memory's current size. Elsewhere the views come from the
+ * {@link Lifetime}'s arenas and stay valid for their size until the allocation closes.
  *
  * <p>Concurrency: {@link #grow} and the allocation's close synchronise on the {@link Lifetime}, so
  * a growth never touches a slot that was already handed back. {@code sharedView} is written before
@@ -24,15 +31,29 @@ final class AllocatedMemory extends AllocatedRegion<MemoryGrant> implements Line
   /** The owner's view, confined to it; only the owner reads or writes this field. */
   private MemorySegment localView;
 
-  /** Made by the owner thread (the one allocating). */
   /** The rights of the allocation this memory belongs to. */
   private final GuestRights guestRights;
 
-  AllocatedMemory(Lifetime life, int index, MemoryGrant grant, GuestRights guestRights) {
+  /** The views by growth generation where growth moves the storage; {@code null} elsewhere. */
+  private final @Nullable ViewGenerations generations;
+
+  /**
+   * Made by the owner thread (the one allocating).
+   *
+   * @param storageMoves whether the backend moves a reservation's storage when it grows
+   */
+  AllocatedMemory(
+      Lifetime life, int index, MemoryGrant grant, GuestRights guestRights, boolean storageMoves) {
     super(life, index, grant);
     this.guestRights = guestRights;
     this.pages = grant.initialPages();
-    this.localView = view(life.confined, grant.slot(), grant.initialPages());
+    ImageSlot slot = grant.slot();
+    ViewGenerations g =
+        storageMoves && slot.soleSlot() && grant.maximumPages() > grant.initialPages()
+            ? new ViewGenerations(life, slot.reservation())
+            : null;
+    this.generations = g;
+    this.localView = view(g == null ? life.confined : g.local(), slot, grant.initialPages());
   }
 
   @Override
@@ -43,6 +64,18 @@ final class AllocatedMemory extends AllocatedRegion<MemoryGrant> implements Line
   @Override
   MemorySegment view(Arena arena) {
     return view(arena, grant.slot(), pages);
+  }
+
+  @Override
+  Arena sharedArena() {
+    ViewGenerations g = generations;
+    return g == null ? life.shared() : g.shared();
+  }
+
+  /** The arena of the owner's views now; called on the owner. */
+  private Arena localArena() {
+    ViewGenerations g = generations;
+    return g == null ? life.confined : g.local();
   }
 
   private static MemorySegment view(Arena arena, ImageSlot slot, long pages) {
@@ -63,13 +96,29 @@ final class AllocatedMemory extends AllocatedRegion<MemoryGrant> implements Line
       return segment();
     }
     MemorySegment view = localView;
-    long bytes = pages * MemoryType.PAGE_SIZE;
-    if (view.byteSize() != bytes) {
-      // Grown (possibly by another thread, which cannot make confined views): catch up.
-      view = view(life.confined, grant.slot(), bytes / MemoryType.PAGE_SIZE);
-      localView = view;
+    if (view.byteSize() != pages * MemoryType.PAGE_SIZE) {
+      // Grown by another thread, which cannot make confined views: catch up.
+      view = catchUp();
     }
     return view;
+  }
+
+  /** Remakes the owner's view after another thread's growth; called on the owner. */
+  private MemorySegment catchUp() {
+    ViewGenerations g = generations;
+    if (g == null) {
+      MemorySegment view = view(life.confined, grant.slot(), pages);
+      localView = view;
+      return view;
+    }
+    synchronized (life) {
+      life.ensureOpen();
+      MemorySegment view = view(g.local(), grant.slot(), pages);
+      localView = view;
+      // The owner's stale view of an earlier generation is gone now: close its arena.
+      g.retireStale();
+      return view;
+    }
   }
 
   @Override
@@ -103,11 +152,19 @@ final class AllocatedMemory extends AllocatedRegion<MemoryGrant> implements Line
         // The slot is now unknown and will be erased before reuse; this memory keeps its size.
         return -1;
       }
+      ViewGenerations g = generations;
+      if (g != null) {
+        g.advanceIfMoved();
+      }
       remakeSharedView(arena -> view(arena, grant.slot(), grown));
       if (life.isOwner()) {
-        localView = view(life.confined, grant.slot(), grown);
+        localView = view(localArena(), grant.slot(), grown);
       }
       pages = grown;
+      if (g != null) {
+        // After the new views are published: a stale access retried now finds them.
+        g.retireStale();
+      }
       return old;
     }
   }

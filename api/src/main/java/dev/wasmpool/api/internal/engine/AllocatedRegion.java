@@ -40,6 +40,17 @@ abstract class AllocatedRegion<G> {
    */
   abstract MemorySegment view(Arena arena);
 
+  /**
+   * The arena shared views are made from now: the lifetime's, unless the region has arenas per
+   * growth generation. Called with the lifetime's monitor held.
+   *
+   * @return the arena
+   * @throws IllegalStateException if the allocation was closed
+   */
+  Arena sharedArena() {
+    return life.shared();
+  }
+
   final G grant() {
     return grant;
   }
@@ -61,7 +72,7 @@ abstract class AllocatedRegion<G> {
       synchronized (life) {
         current = sharedView;
         if (current == null) {
-          current = view(life.shared());
+          current = view(sharedArena());
           sharedView = current;
         }
       }
@@ -76,7 +87,16 @@ abstract class AllocatedRegion<G> {
   final void remakeSharedView(Function<Arena, MemorySegment> make) {
     assert Thread.holdsLock(life) : "replaced under the lifetime's monitor";
     if (sharedView != null) {
-      sharedView = make.apply(life.shared());
+      sharedView = make.apply(sharedArena());
     }
+  }
+
+  /**
+   * Whether a shared view was made (and is kept), for a region whose views move.
+   *
+   * @return {@code true} once {@link #sharedSegment()} made one
+   */
+  final boolean hasSharedView() {
+    return sharedView != null;
   }
 }

@@ -61,8 +61,9 @@ final class Allocation implements InstanceAllocation {
     this.module = module;
     this.life = life;
     this.memories = new AllocatedMemory[memoryGrants.length];
+    boolean storageMoves = memoryGrants.length > 0 && engine.storageMoves();
     for (int i = 0; i < memoryGrants.length; i++) {
-      memories[i] = new AllocatedMemory(life, i, memoryGrants[i], guestRights);
+      memories[i] = new AllocatedMemory(life, i, memoryGrants[i], guestRights, storageMoves);
     }
     this.tables = tableGrants.length == 0 ? NO_TABLES : new AllocatedTable[tableGrants.length];
     for (int i = 0; i < tableGrants.length; i++) {

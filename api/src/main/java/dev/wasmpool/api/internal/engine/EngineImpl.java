@@ -140,6 +140,16 @@ final class EngineImpl implements Engine {
     LOG.log(System.Logger.Level.DEBUG, "wasmpool engine configuration: {0}", config);
   }
 
+  /**
+   * Whether the backend moves a reservation's storage when it grows (no virtual reservations), so
+   * that memories keep their views by growth generation ({@link ViewGenerations}).
+   *
+   * @return {@code true} on the portable backend
+   */
+  boolean storageMoves() {
+    return !backend.capabilities().virtualReservation();
+  }
+
   /** {@code leakDetectionThreshold}: an option of the pooling strategy, zero with on-demand. */
   static Duration leakDetectionThreshold(EngineConfig config) {
     return config.allocationStrategy() instanceof AllocationStrategy.Pooling pooling

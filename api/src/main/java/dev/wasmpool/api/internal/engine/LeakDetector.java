@@ -3,6 +3,7 @@ package dev.wasmpool.api.internal.engine;
 import dev.wasmpool.api.Engine;
 import dev.wasmpool.api.binding.InstanceAllocation;
 import dev.wasmpool.api.internal.events.PoolEvents;
+import dev.wasmpool.spi.support.Lanes;
 import java.lang.ref.Cleaner;
 import java.time.Duration;
 import java.util.Locale;
@@ -42,9 +43,21 @@ final class LeakDetector implements AutoCloseable {
 
   private static final long MIN_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
-  /** One thread for the JVM: reclaims are rare, and each is a close. */
-  private static final Cleaner CLEANER =
-      Cleaner.create(r -> Thread.ofPlatform().name("wasmpool-reclaim").daemon().unstarted(r));
+  /**
+   * A few cleaners for the JVM, one per lane of threads: every instantiation registers with one
+   * and every close deregisters, and each cleaner's list has its own lock, which two threads
+   * instantiating at once would otherwise take in turn. Reclaims are rare, and each is a close.
+   */
+  private static final Cleaner[] CLEANERS = cleaners(Math.min(Lanes.COUNT, 8));
+
+  private static Cleaner[] cleaners(int count) {
+    Cleaner[] cleaners = new Cleaner[count];
+    for (int i = 0; i < count; i++) {
+      String name = "wasmpool-reclaim-" + i;
+      cleaners[i] = Cleaner.create(r -> Thread.ofPlatform().name(name).daemon().unstarted(r));
+    }
+    return cleaners;
+  }
 
   private final long thresholdNanos;
   private final LongSupplier clock;
@@ -106,7 +119,7 @@ final class LeakDetector implements AutoCloseable {
       made = new Instantiation(allocation, clock.getAsLong());
       open.add(made);
     }
-    return new TrackedAllocation(allocation, CLEANER, new End(this, allocation, made));
+    return new TrackedAllocation(allocation, CLEANERS[Lanes.current() % CLEANERS.length], new End(this, allocation, made));
   }
 
   /**

@@ -2,6 +2,8 @@ package dev.wasmpool.api.internal.engine;
 
 import java.lang.foreign.Arena;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -36,6 +38,13 @@ final class Lifetime {
    * allocation, see EngineImpl.retireOrphans) or when the owner has ended (no live thread can pass
    * a confined arena's owner check). Either way no view of a tenant can reach the slot's next
    * tenant, which is the guarantee; what an orphan costs is its slots, for a while.
+   *
+   * Generation arenas: a memory whose storage moves when it grows (a backend without virtual
+   * reservations) makes its views from arenas of its own, one confined and one shared per growth
+   * generation (AllocatedMemory), so that a growth can end the old generation's views, and the
+   * backend free the old storage, while the other regions' views live on. They are registered
+   * here, closed early by closeEarly when the thread may, and otherwise closed with the lifetime's
+   * own: shared ones by close(), confined ones when the confined views are retired.
    */
 
   /** What {@link #close()} did. */
@@ -56,6 +65,12 @@ final class Lifetime {
 
   /** Owns the views any thread may use; created on first demand, under this object's monitor. */
   private @Nullable Arena shared;
+
+  /** Open generation arenas confined to the owner; {@code null} until one; guarded by this. */
+  private @Nullable List<Arena> confinedGenerations;
+
+  /** Open generation arenas any thread may use; {@code null} until one; guarded by this. */
+  private @Nullable List<Arena> sharedGenerations;
 
   /** Written under this object's monitor. */
   private volatile boolean closed;
@@ -104,6 +119,64 @@ final class Lifetime {
   }
 
   /**
+   * A new arena for the views of one growth generation, closed with this lifetime unless {@link
+   * #closeEarly closed early}.
+   *
+   * @param confined {@code true} for an arena confined to the owner (then called on the owner),
+   *     {@code false} for one any thread may use
+   * @return the arena
+   * @throws IllegalStateException if the allocation was closed
+   */
+  synchronized Arena generationArena(boolean confined) {
+    ensureOpen();
+    assert !confined || isOwner() : "a confined arena is made on its owner";
+    Arena arena = confined ? Arena.ofConfined() : Arena.ofShared();
+    if (confined) {
+      if (confinedGenerations == null) {
+        confinedGenerations = new ArrayList<>(2);
+      }
+      confinedGenerations.add(arena);
+    } else {
+      if (sharedGenerations == null) {
+        sharedGenerations = new ArrayList<>(2);
+      }
+      sharedGenerations.add(arena);
+    }
+    return arena;
+  }
+
+  /**
+   * Closes a generation arena now, if the calling thread may: any thread a shared one, the owner a
+   * confined one. Every view of it then fails; a shared arena's close waits until no thread is in
+   * the middle of an access to one of them.
+   *
+   * @param arena an arena from {@link #generationArena}
+   * @return {@code true} if it is closed; {@code false} if it stays open: a confined arena on
+   *     another thread, an arena in use by a native call, or a closed lifetime (whose close handles
+   *     it)
+   */
+  synchronized boolean closeEarly(Arena arena) {
+    if (closed) {
+      return false;
+    }
+    List<Arena> confinedOnes = confinedGenerations;
+    boolean confined = confinedOnes != null && confinedOnes.contains(arena);
+    if (confined && !isOwner()) {
+      return false;
+    }
+    try {
+      arena.close();
+    } catch (IllegalStateException inUse) {
+      return false; // acquired by a native call; tried again later, or closed with the lifetime
+    }
+    List<Arena> list = confined ? confinedOnes : sharedGenerations;
+    if (list != null) {
+      list.remove(arena);
+    }
+    return true;
+  }
+
+  /**
    * Marks the lifetime closed and closes what the calling thread can: the shared arena, and the
    * confined one on the owner thread (or when the owner has ended).
    *
@@ -116,14 +189,22 @@ final class Lifetime {
       return Closing.ALREADY_CLOSED;
     }
     closed = true;
-    Arena arena = shared;
-    if (arena != null) {
-      try {
-        arena.close();
-      } catch (IllegalStateException e) {
-        closed = false;
-        throw e;
+    try {
+      List<Arena> generations = sharedGenerations;
+      if (generations != null) {
+        // Each closed one leaves the list, so that a retried close does not close it twice.
+        while (!generations.isEmpty()) {
+          generations.get(generations.size() - 1).close();
+          generations.remove(generations.size() - 1);
+        }
       }
+      Arena arena = shared;
+      if (arena != null) {
+        arena.close();
+      }
+    } catch (IllegalStateException e) {
+      closed = false;
+      throw e;
     }
     return retire() ? Closing.RETIRED : Closing.ORPHANED;
   }
@@ -153,6 +234,13 @@ final class Lifetime {
 
   private boolean retire() {
     if (isOwner()) {
+      List<Arena> generations = confinedGenerations;
+      if (generations != null) {
+        for (Arena arena : generations) {
+          arena.close();
+        }
+        generations.clear();
+      }
       confined.close();
     } else if (owner.isAlive()) {
       return false;

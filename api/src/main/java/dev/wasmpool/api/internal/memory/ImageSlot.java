@@ -152,6 +152,16 @@ public final class ImageSlot {
   }
 
   /**
+   * Whether the slot is the only one in its reservation, so that what the reservation holds and
+   * hands out is the slot's alone.
+   *
+   * @return {@code true} for a reservation of its own
+   */
+  public boolean soleSlot() {
+    return soleSlot;
+  }
+
+  /**
    * The slot's offset in its reservation.
    *
    * @return the offset in bytes

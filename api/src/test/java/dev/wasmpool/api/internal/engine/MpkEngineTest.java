@@ -19,7 +19,6 @@ import dev.wasmpool.api.MemoryProtectionKeys;
 import dev.wasmpool.api.PoolExhaustedException;
 import dev.wasmpool.api.binding.LinearMemory;
 import dev.wasmpool.api.binding.PooledModule;
-import dev.wasmpool.api.binding.SlotMemory;
 import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.api.internal.layout.SlabLayout;
 import dev.wasmpool.api.internal.memory.MemoryPool;
@@ -230,28 +229,6 @@ class MpkEngineTest {
     t.join();
     assertEquals(0, seen[0], "after allocate");
     assertEquals(0, seen[1], "after close");
-  }
-
-  /** The smallest runtime memory over a slot: what a binding's memory does, with plain exceptions. */
-  private static final class ViewMemory extends SlotMemory {
-    ViewMemory(LinearMemory linear) {
-      super(linear, (int) linear.pages(), (int) linear.pages(), false);
-    }
-
-    @Override
-    protected RuntimeException trap(String message) {
-      return new IllegalArgumentException(message);
-    }
-
-    @Override
-    protected RuntimeException unalignedAtomic() {
-      return new IllegalArgumentException("unaligned");
-    }
-
-    @Override
-    protected RuntimeException waitOnUnshared() {
-      return new IllegalArgumentException("unshared");
-    }
   }
 
   /** Runs {@code access} on a new thread that starts with Linux's rights; the rights after it. */
