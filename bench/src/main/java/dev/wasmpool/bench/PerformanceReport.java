@@ -34,6 +34,9 @@ final class PerformanceReport {
   /** Execution speed over Chicory's ByteBufferMemory, at least. */
   static final double EXECUTION_MIN_RATIO = 1.0;
 
+  /** Issue "Pre-initialized snapshots": a QuickJS request from a snapshot at least this many times cheaper. */
+  static final double SNAPSHOT_MIN_RATIO = 5.0;
+
   /** Two-thread throughput over one-thread throughput, at least. */
   static final double SCALING_MIN_RATIO = 1.8;
 
@@ -145,6 +148,7 @@ final class PerformanceReport {
     scaling(md, "ConcurrencyBenchmark");
     section(md, "One against two threads over eight modules (instantiate + close, medium, random module per call)", "EightModulesBenchmark");
     scaling(md, "EightModulesBenchmark");
+    snapshots(md);
     allocation(md);
     if (!notes.isBlank()) {
       md.append(notes.strip()).append('\n');
@@ -241,6 +245,9 @@ final class PerformanceReport {
     for (String machine : List.of("interpreter", "compiler")) {
       targets.add(fasterMemoryTarget(machine));
     }
+    for (String machine : List.of("compiler", "interpreter")) {
+      targets.add(snapshotTarget(machine));
+    }
     return targets;
   }
 
@@ -293,6 +300,53 @@ final class PerformanceReport {
         times(ratio) + " (" + micros(judged) + " against " + bestName + " " + micros(best) + ")",
         "ByteBufferMemory " + micros(buffer) + ", ByteArrayMemory " + micros(array),
         ratio == null ? null : ratio >= EXECUTION_MIN_RATIO);
+  }
+
+  /** A QuickJS request without a snapshot (creating runtime and context) against one from it. */
+  private Target snapshotTarget(String machine) {
+    Map<String, String> params = Map.of("machine", machine);
+    Double fresh = medianOf("SnapshotBenchmark.freshAndFree", params);
+    Double snapshot = medianOf("SnapshotBenchmark.snapshot", params);
+    Double ratio = fresh == null || snapshot == null ? null : fresh / snapshot;
+    return new Target(
+        "QuickJS request from a preinitialized snapshot, " + machine + ", ≥ " + format(SNAPSHOT_MIN_RATIO)
+            + "× cheaper",
+        times(ratio) + " (" + micros(snapshot) + " against " + micros(fresh) + " creating and freeing runtime and context)",
+        "without freeing: " + micros(medianOf("SnapshotBenchmark.fresh", params)),
+        ratio == null ? null : ratio >= SNAPSHOT_MIN_RATIO);
+  }
+
+  /** QuickJS per request with and without a preinitialized snapshot, per machine. */
+  private void snapshots(StringBuilder md) {
+    md.append("### Preinitialized snapshots (emscripten QuickJS, one script per request, pooled-linux)\n\n");
+    if (select(m -> m.benchmark().startsWith("SnapshotBenchmark.")).isEmpty()) {
+      md.append("Not measured in this run.\n\n");
+      return;
+    }
+    md.append("| machine | fresh (µs) | fresh + free (µs) | snapshot (µs) | fresh / snapshot | fresh + free / snapshot |\n")
+        .append("|---|---:|---:|---:|---:|---:|\n");
+    for (String machine : List.of("compiler", "interpreter")) {
+      Map<String, String> params = Map.of("machine", machine);
+      Double fresh = medianOf("SnapshotBenchmark.fresh", params);
+      Double freed = medianOf("SnapshotBenchmark.freshAndFree", params);
+      Double snapshot = medianOf("SnapshotBenchmark.snapshot", params);
+      md.append("| ").append(machine).append(" | ").append(format(fresh)).append(" | ").append(format(freed))
+          .append(" | ").append(format(snapshot)).append(" | ")
+          .append(times(fresh == null || snapshot == null ? null : fresh / snapshot)).append(" | ")
+          .append(times(freed == null || snapshot == null ? null : freed / snapshot)).append(" |\n");
+    }
+    md.append('\n');
+  }
+
+  /** The median of a benchmark without a memory parameter, for the given parameters. */
+  private @Nullable Double medianOf(String benchmark, Map<String, String> params) {
+    for (Measurement m : measurements) {
+      if (m.benchmark().equals(benchmark)
+          && params.entrySet().stream().allMatch(e -> e.getValue().equals(m.params().get(e.getKey())))) {
+        return m.median();
+      }
+    }
+    return null;
   }
 
   /** The targets of DESIGN.md's first version, kept as history. */

@@ -48,7 +48,8 @@ public final class Suite {
           ResetCostBenchmark.class,
           WorkloadBenchmark.class,
           ConcurrencyBenchmark.class,
-          EightModulesBenchmark.class);
+          EightModulesBenchmark.class,
+          SnapshotBenchmark.class);
 
   private Suite() {}
 

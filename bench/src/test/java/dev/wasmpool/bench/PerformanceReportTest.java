@@ -58,6 +58,9 @@ class PerformanceReportTest {
       avgt("WorkloadBenchmark.workload", PerformanceReport.JUDGED, machine.equals("compiler") ? compiler : 100, "machine", machine);
       avgt("WorkloadBenchmark.workload", "chicory-bytebuffer", 120, "machine", machine);
       avgt("WorkloadBenchmark.workload", "chicory-bytearray", 100, "machine", machine);
+      // A request from the snapshot: 5× cheaper at 100 µs, just missed at 101.
+      avgt("SnapshotBenchmark.freshAndFree", PerformanceReport.JUDGED, 500, "machine", machine);
+      avgt("SnapshotBenchmark.snapshot", PerformanceReport.JUDGED, compiler, "machine", machine);
     }
   }
 
@@ -65,7 +68,7 @@ class PerformanceReportTest {
   void targetsV2_withinLimits_allMet() {
     v2Measured(1.25, 4095, 100);
     List<PerformanceReport.Target> targets = targetsV2();
-    assertEquals(2 * (PerformanceReport.SHAPES.size() + 1) + 2, targets.size());
+    assertEquals(2 * (PerformanceReport.SHAPES.size() + 1) + 2 + 2, targets.size());
     for (PerformanceReport.Target t : targets) {
       assertEquals(Boolean.TRUE, t.met(), t.toString());
     }
@@ -85,6 +88,9 @@ class PerformanceReportTest {
     assertEquals(Boolean.FALSE, compiler.met(), "compiler 101 against ByteArrayMemory 100, though ByteBufferMemory is 120");
     assertTrue(compiler.measured().contains("ByteArrayMemory 100"), compiler.measured());
     assertEquals("4,096 B (wasmpool's share over the floor: 1,096 B)", targets.get(shapes).measured());
+    for (int i = 2 * shapes + 2; i < targets.size(); i++) {
+      assertEquals(Boolean.FALSE, targets.get(i).met(), "snapshot 101 µs against 500: " + targets.get(i));
+    }
   }
 
   private void allMeasured(double small, double touch, double resetOne, double resetBig, double interp, double twoThreads) {
