@@ -2,7 +2,6 @@ package dev.wasmpool.api.internal.index;
 
 import dev.wasmpool.api.internal.index.SlotLinks.SlotList;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +52,8 @@ public final class IndexAllocator {
    *   warm list (oldest at head):  head -> s4 <-> s0 <-> s7 <-> s2 <- tail
    *   affine list of key K:        head -> s0 <-> s2 <- tail        (subset of warm, same order)
    *   cold slots:                  nextCold .. capacity-1
-   *   Both kinds of list are threaded through int link arrays (SlotLinks), one pair per kind.
+   *   Both kinds of list are threaded through the slots' records (SlotLinks over SlotRecords), one
+   *   pair of link fields per kind.
    *
    * Failure:
    *   Misuse (freeing a slot that is not used, an index out of range) throws before any state
@@ -79,23 +79,14 @@ public final class IndexAllocator {
 
   private final SlotLock lock = new SlotLock();
 
-  /** Each slot's state; slots at or above {@link #nextCold} are {@link #COLD}. Guarded by lock. */
-  private final byte[] state;
+  /**
+   * Each slot's state (slots at or above {@link #nextCold} are {@link #COLD}), how it was taken,
+   * whether it was trimmed, its resident bytes, its free time and its links. Guarded by lock.
+   */
+  private final SlotRecords records;
 
   /** The affinity of each used or warm slot; {@code null} for cold and affinity-less slots. */
   private final @Nullable AffinityKey[] affinity;
-
-  /** Resident bytes of each warm slot as reported by {@link #free}; 0 for other slots. */
-  private final long[] bytesResident;
-
-  /** When each warm slot was freed, by {@link #clock}; for idle trimming. Guarded by lock. */
-  private final long[] freedAt;
-
-  /** How each used slot was found by {@link #alloc}: a {@code TAKEN_} constant. */
-  private final byte[] takenBy;
-
-  /** Whether each warm slot was trimmed since it was freed (nothing resident, no image). */
-  private final boolean[] trimmed;
 
   /** Stamps frees for {@link #takeIdle}; a constant when the pool never trims. */
   private final LongSupplier clock;
@@ -109,7 +100,11 @@ public final class IndexAllocator {
   /** Unused warm slots, least recently freed at the head. Guarded by lock. */
   private final SlotList warm = new SlotList();
 
-  /** The warm slots of each affinity, least recently freed at the head; no empty lists. */
+  /**
+   * The warm slots of each affinity, least recently freed at the head. A list stays when it empties
+   * (taking and freeing the same module's slot would otherwise remove and re-create it each time)
+   * until {@link #allocAffineAndClearAffinity} finds it empty: the module's purge.
+   */
   private final Map<AffinityKey, SlotList> affine = new HashMap<>();
 
   /** The lowest cold slot; equals {@link #capacity} when none is left. Guarded by lock. */
@@ -162,16 +157,14 @@ public final class IndexAllocator {
     }
     this.capacity = capacity;
     this.maxUnusedWarmSlots = maxUnusedWarmSlots;
-    this.state = new byte[capacity];
-    Arrays.fill(state, COLD);
+    this.records = new SlotRecords(capacity);
+    for (int slot = 0; slot < capacity; slot++) {
+      records.setState(slot, COLD);
+    }
     this.affinity = new @Nullable AffinityKey[capacity];
-    this.bytesResident = new long[capacity];
-    this.freedAt = new long[capacity];
-    this.trimmed = new boolean[capacity];
-    this.takenBy = new byte[capacity];
     this.clock = clock;
-    this.warmLinks = new SlotLinks(capacity);
-    this.affineLinks = new SlotLinks(capacity);
+    this.warmLinks = new SlotLinks(records, SlotRecords.WARM_PREV, SlotRecords.WARM_NEXT);
+    this.affineLinks = new SlotLinks(records, SlotRecords.AFFINE_PREV, SlotRecords.AFFINE_NEXT);
   }
 
   /**
@@ -215,7 +208,7 @@ public final class IndexAllocator {
       }
       if (slot != SlotLinks.NONE) {
         markUsed(slot, affinity);
-        takenBy[slot] = how;
+        records.setTakenBy(slot, how);
       }
       return slot;
     } finally {
@@ -232,7 +225,7 @@ public final class IndexAllocator {
    * @return one of the {@code TAKEN_} constants
    */
   public int takenBy(int slot) {
-    return takenBy[slot];
+    return records.takenBy(slot);
   }
 
   /**
@@ -251,6 +244,8 @@ public final class IndexAllocator {
       int slot = pickAffine(key);
       if (slot != SlotLinks.NONE) {
         markUsed(slot, null);
+      } else {
+        affine.remove(key); // the module is gone: its list, empty now, goes too
       }
       return slot;
     } finally {
@@ -273,9 +268,9 @@ public final class IndexAllocator {
     checkBytes(bytesResident);
     lock.lock();
     try {
-      if (state[slot] != USED) {
+      if (records.state(slot) != USED) {
         throw new IllegalStateException(
-            "slot " + slot + " is not in use (it is " + stateName(state[slot]) + ")");
+            "slot " + slot + " is not in use (it is " + stateName(records.state(slot)) + ")");
       }
       live--;
       makeWarm(slot, bytesResident);
@@ -296,13 +291,13 @@ public final class IndexAllocator {
     Objects.checkIndex(slot, capacity);
     lock.lock();
     try {
-      if (state[slot] != USED) {
+      if (records.state(slot) != USED) {
         throw new IllegalStateException(
-            "slot " + slot + " is not in use (it is " + stateName(state[slot]) + ")");
+            "slot " + slot + " is not in use (it is " + stateName(records.state(slot)) + ")");
       }
       live--;
       pending++;
-      state[slot] = PENDING;
+      records.setState(slot, PENDING);
     } finally {
       lock.unlock();
     }
@@ -326,7 +321,7 @@ public final class IndexAllocator {
     lock.lock();
     try {
       for (int i = 0; i < count; i++) {
-        byte s = state[slots[i]];
+        byte s = records.state(slots[i]);
         if (s != USED && s != PENDING) {
           throw new IllegalStateException(
               "slot " + slots[i] + " is not in use (it is " + stateName(s) + ")");
@@ -334,7 +329,7 @@ public final class IndexAllocator {
       }
       for (int i = 0; i < count; i++) {
         int slot = slots[i];
-        if (state[slot] == PENDING) {
+        if (records.state(slot) == PENDING) {
           pending--;
         } else {
           live--;
@@ -348,10 +343,10 @@ public final class IndexAllocator {
 
   /** Links a slot into the warm list and its affinity list, with its resident bytes. */
   private void makeWarm(int slot, long bytes) {
-    state[slot] = WARM;
-    freedAt[slot] = clock.getAsLong();
-    trimmed[slot] = false;
-    this.bytesResident[slot] = bytes;
+    records.setState(slot, WARM);
+    records.set(slot, SlotRecords.FREED_AT, clock.getAsLong());
+    records.setTrimmed(slot, false);
+    records.set(slot, SlotRecords.BYTES_RESIDENT, bytes);
     unusedBytesResident += bytes;
     warmLinks.append(warm, slot);
     AffinityKey key = affinity[slot];
@@ -386,11 +381,11 @@ public final class IndexAllocator {
     try {
       int n = 0;
       int s = warm.head;
-      while (s != SlotLinks.NONE && n < out.length && freedAt[s] < cutoff) {
+      while (s != SlotLinks.NONE && n < out.length && records.get(s, SlotRecords.FREED_AT) < cutoff) {
         int next = warmLinks.next(s);
-        if (!trimmed[s]) {
+        if (!records.trimmed(s)) {
           unlinkWarm(s);
-          state[s] = PENDING;
+          records.setState(s, PENDING);
           affinity[s] = null;
           pending++;
           out[n++] = s;
@@ -417,14 +412,14 @@ public final class IndexAllocator {
     try {
       for (int i = count - 1; i >= 0; i--) {
         int slot = slots[i];
-        if (state[slot] != PENDING) {
+        if (records.state(slot) != PENDING) {
           throw new IllegalStateException(
-              "slot " + slot + " is not being trimmed (it is " + stateName(state[slot]) + ")");
+              "slot " + slot + " is not being trimmed (it is " + stateName(records.state(slot)) + ")");
         }
         pending--;
-        state[slot] = WARM;
-        bytesResident[slot] = 0;
-        trimmed[slot] = true;
+        records.setState(slot, WARM);
+        records.set(slot, SlotRecords.BYTES_RESIDENT, 0);
+        records.setTrimmed(slot, true);
         warmLinks.prepend(warm, slot);
       }
     } finally {
@@ -516,7 +511,7 @@ public final class IndexAllocator {
     Objects.checkIndex(slot, capacity);
     lock.lock();
     try {
-      return state[slot] == WARM ? affinity[slot] : null;
+      return records.state(slot) == WARM ? affinity[slot] : null;
     } finally {
       lock.unlock();
     }
@@ -525,7 +520,7 @@ public final class IndexAllocator {
   /** Takes the most recently freed warm slot affine to {@code key}, or returns NONE. */
   private int pickAffine(AffinityKey key) {
     SlotList list = affine.get(key);
-    if (list == null) {
+    if (list == null || list.isEmpty()) {
       return SlotLinks.NONE;
     }
     int slot = list.tail;
@@ -548,14 +543,14 @@ public final class IndexAllocator {
     if (nextCold == capacity) {
       return SlotLinks.NONE;
     }
-    assert state[nextCold] == COLD : "slot " + nextCold + " below the cold bump pointer";
+    assert records.state(nextCold) == COLD : "slot " + nextCold + " below the cold bump pointer";
     coldTakes++;
     return nextCold++;
   }
 
   /** Removes a warm slot from the warm list and its affinity list and forgets its bytes. */
   private void unlinkWarm(int slot) {
-    assert state[slot] == WARM : "slot " + slot + " is " + stateName(state[slot]) + ", not warm";
+    assert records.state(slot) == WARM : "slot " + slot + " is " + stateName(records.state(slot)) + ", not warm";
     warmLinks.remove(warm, slot);
     AffinityKey key = affinity[slot];
     if (key != null) {
@@ -563,18 +558,17 @@ public final class IndexAllocator {
       if (list == null) {
         throw new AssertionError("warm slot " + slot + " missing from the list of " + key);
       }
-      affineLinks.remove(list, slot);
-      if (list.isEmpty()) {
-        affine.remove(key);
-      }
+      affineLinks.remove(list, slot); // an empty list stays until the purge: no churn per take
     }
-    unusedBytesResident -= bytesResident[slot];
-    bytesResident[slot] = 0;
+    unusedBytesResident -= records.get(slot, SlotRecords.BYTES_RESIDENT);
+    records.set(slot, SlotRecords.BYTES_RESIDENT, 0);
   }
 
   private void markUsed(int slot, @Nullable AffinityKey key) {
-    state[slot] = USED;
-    affinity[slot] = key;
+    records.setState(slot, USED);
+    if (affinity[slot] != key) {
+      affinity[slot] = key; // an affine take leaves the line clean
+    }
     live++;
   }
 
@@ -585,6 +579,20 @@ public final class IndexAllocator {
       case PENDING -> "pending reset";
       default -> "unused warm";
     };
+  }
+
+  /**
+   * How many affinities have a list, empty or not (for tests: lists must not outlive the purge).
+   *
+   * @return the number of per-affinity lists kept
+   */
+  int affinityLists() {
+    lock.lock();
+    try {
+      return affine.size();
+    } finally {
+      lock.unlock();
+    }
   }
 
   /**
@@ -622,12 +630,12 @@ public final class IndexAllocator {
       int affineWarm = 0;
       long bytes = 0;
       for (int s = 0; s < capacity; s++) {
-        switch (state[s]) {
+        switch (records.state(s)) {
           case USED -> used++;
           case PENDING -> pendingCount++;
           case WARM -> {
             warmCount++;
-            bytes += bytesResident[s];
+            bytes += records.get(s, SlotRecords.BYTES_RESIDENT);
             if (affinity[s] != null) {
               affineWarm++;
             }
@@ -636,10 +644,10 @@ public final class IndexAllocator {
             cold++;
             require(affinity[s] == null, "cold slot " + s + " has an affinity");
           }
-          default -> throw new AssertionError("slot " + s + " has state " + state[s]);
+          default -> throw new AssertionError("slot " + s + " has state " + records.state(s));
         }
-        require((s >= nextCold) == (state[s] == COLD), "slot " + s + " vs cold pointer " + nextCold);
-        require(state[s] == WARM || bytesResident[s] == 0, "non-warm slot " + s + " has bytes");
+        require((s >= nextCold) == (records.state(s) == COLD), "slot " + s + " vs cold pointer " + nextCold);
+        require(records.state(s) == WARM || records.get(s, SlotRecords.BYTES_RESIDENT) == 0, "non-warm slot " + s + " has bytes");
       }
       require(used == live, "used " + used + " != live " + live);
       require(pendingCount == pending, "pending " + pendingCount + " != " + pending);
@@ -653,10 +661,9 @@ public final class IndexAllocator {
       int listed = 0;
       for (Map.Entry<AffinityKey, SlotList> entry : affine.entrySet()) {
         SlotList list = entry.getValue();
-        require(!list.isEmpty(), "empty list kept for " + entry.getKey());
         int last = -1;
         for (int s = list.head; s != SlotLinks.NONE; s = affineLinks.next(s)) {
-          require(state[s] == WARM, "slot " + s + " in the list of " + entry.getKey() + " not warm");
+          require(records.state(s) == WARM, "slot " + s + " in the list of " + entry.getKey() + " not warm");
           require(Objects.equals(entry.getKey(), affinity[s]), "slot " + s + " in the wrong affine list");
           require(position[s] > last, "affine list of " + entry.getKey() + " out of warm order");
           last = position[s];
@@ -676,7 +683,7 @@ public final class IndexAllocator {
     int previous = SlotLinks.NONE;
     for (int s = list.head; s != SlotLinks.NONE; s = links.next(s)) {
       require(count < list.size, name + " is longer than its size " + list.size);
-      require(state[s] == WARM, name + " holds slot " + s + " which is not warm");
+      require(records.state(s) == WARM, name + " holds slot " + s + " which is not warm");
       require(links.prev(s) == previous, name + " has a broken back link at " + s);
       position[s] = count++;
       previous = s;

@@ -1,12 +1,11 @@
 package dev.wasmpool.api.internal.index;
 
-import java.util.Arrays;
-
 /**
- * Doubly linked lists of slot indices threaded through one pair of link arrays, so that appending
- * and removing any slot is O(1) and allocates nothing. A slot is in at most one list of a given
- * {@code SlotLinks} at a time; the allocator uses one {@code SlotLinks} for the warm list and
- * another for all per-affinity lists.
+ * Doubly linked lists of slot indices threaded through two fields of each slot's record in a
+ * {@link SlotRecords} array, so that appending and removing any slot is O(1) and allocates
+ * nothing. A slot is in at most one list of a given {@code SlotLinks} at a time; the allocator
+ * uses one {@code SlotLinks} for the warm list and another for all per-affinity lists, over the
+ * same records.
  *
  * <p>Not thread-safe: the owning allocator guards it with its lock.
  */
@@ -15,17 +14,21 @@ final class SlotLinks {
   /** The end of a list. */
   static final int NONE = -1;
 
-  /** The previous slot in the slot's list, or {@link #NONE}; undefined for unlinked slots. */
-  private final int[] prev;
+  private final SlotRecords records;
 
-  /** The next slot in the slot's list, or {@link #NONE}; undefined for unlinked slots. */
-  private final int[] next;
+  /** The record fields holding the previous and the next slot. */
+  private final int prevField;
 
-  SlotLinks(int capacity) {
-    prev = new int[capacity];
-    next = new int[capacity];
-    Arrays.fill(prev, NONE);
-    Arrays.fill(next, NONE);
+  private final int nextField;
+
+  SlotLinks(SlotRecords records, int prevField, int nextField) {
+    this.records = records;
+    this.prevField = prevField;
+    this.nextField = nextField;
+    for (int slot = 0; slot < records.capacity(); slot++) {
+      records.set(slot, prevField, NONE);
+      records.set(slot, nextField, NONE);
+    }
   }
 
   /** One list: its oldest element at the head, newest at the tail. */
@@ -46,59 +49,59 @@ final class SlotLinks {
 
   /** Appends {@code slot}, which must be in no list of these links, at the tail of {@code list}. */
   void append(SlotList list, int slot) {
-    prev[slot] = list.tail;
-    next[slot] = NONE;
+    records.set(slot, prevField, list.tail);
+    records.set(slot, nextField, NONE);
     if (list.tail == NONE) {
       list.head = slot;
     } else {
-      next[list.tail] = slot;
+      records.set(list.tail, nextField, slot);
     }
     list.tail = slot;
     list.size++;
   }
 
-  /** Removes {@code slot}, which must be in {@code list}. */
-  /** Inserts {@code slot} at the head of {@code list}. */
+  /** Inserts {@code slot}, which must be in no list of these links, at the head of {@code list}. */
   void prepend(SlotList list, int slot) {
-    next[slot] = list.head;
-    prev[slot] = NONE;
+    records.set(slot, nextField, list.head);
+    records.set(slot, prevField, NONE);
     if (list.head == NONE) {
       list.tail = slot;
     } else {
-      prev[list.head] = slot;
+      records.set(list.head, prevField, slot);
     }
     list.head = slot;
     list.size++;
   }
 
+  /** Removes {@code slot}, which must be in {@code list}. */
   void remove(SlotList list, int slot) {
     assert list.size > 0 : "remove from an empty list";
-    int before = prev[slot];
-    int after = next[slot];
+    int before = prev(slot);
+    int after = next(slot);
     if (before == NONE) {
       assert list.head == slot : "slot " + slot + " is not the head of its list";
       list.head = after;
     } else {
-      next[before] = after;
+      records.set(before, nextField, after);
     }
     if (after == NONE) {
       assert list.tail == slot : "slot " + slot + " is not the tail of its list";
       list.tail = before;
     } else {
-      prev[after] = before;
+      records.set(after, prevField, before);
     }
-    prev[slot] = NONE;
-    next[slot] = NONE;
+    records.set(slot, prevField, NONE);
+    records.set(slot, nextField, NONE);
     list.size--;
   }
 
   /** The slot after {@code slot} in its list, or {@link #NONE}. */
   int next(int slot) {
-    return next[slot];
+    return (int) records.get(slot, nextField);
   }
 
   /** The slot before {@code slot} in its list, or {@link #NONE}. */
   int prev(int slot) {
-    return prev[slot];
+    return (int) records.get(slot, prevField);
   }
 }

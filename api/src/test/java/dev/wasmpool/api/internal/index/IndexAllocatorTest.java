@@ -68,6 +68,25 @@ class IndexAllocatorTest {
   /* ---- next-available ---- */
 
   @Test
+  void affinityList_emptiedByATake_staysForTheNextFree_andGoesWithThePurge() {
+    IndexAllocator allocator = new IndexAllocator(4, 2);
+    for (int round = 0; round < 3; round++) {
+      int slot = allocator.alloc(ID1);
+      assertEquals(0, slot, "the affine slot every round");
+      allocator.free(slot, 0);
+      allocator.checkInvariants();
+    }
+    int taken = allocator.alloc(ID1);
+    assertEquals(1, allocator.affinityLists(), "the emptied list is kept while the module lives");
+    allocator.free(taken, 0);
+    int purged = allocator.allocAffineAndClearAffinity(ID1);
+    allocator.free(purged, 0);
+    assertEquals(-1, allocator.allocAffineAndClearAffinity(ID1));
+    assertEquals(0, allocator.affinityLists(), "the purge leaves no list behind");
+    allocator.checkInvariants();
+  }
+
+  @Test
   void alloc_withoutAffinity_handsOutSlotsInOrderThenFails() {
     IndexAllocator allocator = new IndexAllocator(10, 0);
     for (int i = 0; i < 10; i++) {
