@@ -124,15 +124,10 @@ final class LinuxReservation extends BookedReservation<LinuxImage> {
     LibC.mprotect(address + offset, length, readWrite ? PROT_RW : LibC.PROT_NONE);
   }
 
-  /** Linux memory never moves, so a reset need not know whether it covers the whole reservation. */
+  // Linux memory never moves, so a reset need not know whether it covers the whole reservation
+  // (asking would take the books' lock, which every slot shares).
   @Override
-  protected boolean usesWholeReset() {
-    return false;
-  }
-
-  @Override
-  protected void restore(
-      long offset, long length, long keepEnd, @Nullable DecommitBatch deferred, boolean wholeReset) {
+  protected void restore(long offset, long length, long keepEnd, @Nullable DecommitBatch deferred) {
     PageScan scan = length <= PageScan.SCAN_LIMIT_BYTES ? owner.pageScan() : null;
     if (scan == null) {
       // The prefix: written, so its pages stay resident. The rest: decommitted; the kernel

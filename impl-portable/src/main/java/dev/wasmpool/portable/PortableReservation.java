@@ -134,14 +134,17 @@ final class PortableReservation extends BookedReservation<PortableImage> {
   }
 
   @Override
-  protected synchronized void restore(
-      long offset, long length, long keepEnd, @Nullable DecommitBatch deferred, boolean wholeReset) {
-    // No decommit without virtual memory: the whole range is restored by writing, and `deferred`
-    // gets nothing.
-    writeBaseline(backing, offset, Math.min(offset + length, backing.byteSize()));
-    unreset.remove(offset, offset + length);
-    if (wholeReset) {
-      shrinkToBooked();
+  protected void restore(long offset, long length, long keepEnd, @Nullable DecommitBatch deferred) {
+    // Asked before this object's monitor: the books' holders take it in mapImageBytes.
+    boolean whole = holdsAllAccessible(offset, length);
+    synchronized (this) {
+      // No decommit without virtual memory: the whole range is restored by writing, and `deferred`
+      // gets nothing.
+      writeBaseline(backing, offset, Math.min(offset + length, backing.byteSize()));
+      unreset.remove(offset, offset + length);
+      if (whole) {
+        shrinkToBooked();
+      }
     }
   }
 

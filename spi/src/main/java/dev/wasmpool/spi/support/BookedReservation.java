@@ -112,22 +112,26 @@ public abstract class BookedReservation<I extends BookedImage> implements Reserv
    * @param length the length
    * @param keepEnd the end of the keep-resident prefix, which is accessible
    * @param deferred receives the ranges left to decommit, or {@code null} to decommit now
-   * @param wholeReset whether the range covers every accessible byte of the reservation: the
-   *     caller then holds no view taken before this call ({@link Reservation#segment()})
    * @throws BackendException if the system refuses
    */
-  protected abstract void restore(
-      long offset, long length, long keepEnd, @Nullable DecommitBatch deferred, boolean wholeReset);
+  protected abstract void restore(long offset, long length, long keepEnd, @Nullable DecommitBatch deferred);
 
   /**
-   * Whether {@link #restore} uses its {@code wholeReset} argument. Finding it out reads the books
-   * under their lock, which every slot of the reservation shares, so a backend that ignores it (its
-   * memory never moves) says {@code false} and a reset without a keep-resident prefix takes no lock.
+   * Whether {@code [offset, offset + length)} holds every accessible byte of the reservation; when a
+   * reset's range does, its caller holds no view taken before the reset ({@link
+   * Reservation#segment()}), so a backend whose memory can move may move it then. Reads the books
+   * under their lock, which every slot of the reservation shares: a backend that does not need to
+   * know never asks. Call it without holding a lock the books' holders take (such as the monitor
+   * {@link #mapImageBytes} runs under).
    *
-   * @return {@code true} by default
+   * @param offset the range's start
+   * @param length its length
+   * @return {@code true} if nothing outside the range is accessible
    */
-  protected boolean usesWholeReset() {
-    return true;
+  protected final boolean holdsAllAccessible(long offset, long length) {
+    synchronized (books) {
+      return !accessible.overlaps(0, offset) && !accessible.overlaps(offset + length, byteSize);
+    }
   }
 
   /**
@@ -384,20 +388,18 @@ public abstract class BookedReservation<I extends BookedImage> implements Reserv
       if (length == 0) {
         return;
       }
-      long end = offset + length;
       long keepEnd = offset + Math.min(keepResidentBytes, length);
-      boolean whole = false;
-      if (keepEnd > offset || usesWholeReset()) {
-        whole = checkedWhole(offset, length, keepResidentBytes, end, keepEnd);
+      if (keepEnd > offset) {
+        checkPrefixAccessible(offset, length, keepResidentBytes, keepEnd);
       }
-      restore(offset, length, keepEnd, deferred, whole);
+      restore(offset, length, keepEnd, deferred);
     } finally {
       inFlight.exit(stamp);
     }
   }
 
-  /** Checks the keep-resident prefix is accessible; whether nothing else in the reservation is. */
-  private boolean checkedWhole(long offset, long length, long keepResidentBytes, long end, long keepEnd) {
+  /** Checks that the keep-resident prefix, which is written by hand, is accessible. */
+  private void checkPrefixAccessible(long offset, long length, long keepResidentBytes, long keepEnd) {
     synchronized (books) {
       // Only the prefix is written by hand: it must be accessible.
       if (!accessible.covers(offset, keepEnd)) {
@@ -410,7 +412,6 @@ public abstract class BookedReservation<I extends BookedImage> implements Reserv
                 ByteCount.of(offset),
                 ByteCount.of(keepEnd)));
       }
-      return !accessible.overlaps(0, offset) && !accessible.overlaps(end, byteSize);
     }
   }
 
