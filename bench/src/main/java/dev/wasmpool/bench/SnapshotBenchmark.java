@@ -29,7 +29,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@value #SCRIPT} and closes the instance. {@code fresh} runs the module's constructors and creates
  * a JavaScript runtime and context first, as every request must without a snapshot ({@code
  * freshAndFree} also frees them at the end, the request the issue measured); {@code snapshot} starts from the state {@code PooledWasmModule.Builder.preinitialize} captured after
- * those steps, so it only evaluates. Both give the same result (checked at setup). {@code machine}
+ * those steps, so it only evaluates; {@code snapshotInstance} takes and closes such an instance without
+ * evaluating, the part of a snapshot request that is not the script. Both paths give the same
+ * result (checked at setup). {@code machine}
  * runs the guest on Chicory's runtime compiler (compiled once per module at setup) or on its
  * interpreter.
  *
@@ -134,6 +136,21 @@ public class SnapshotBenchmark {
     try (ImportedMemory memory = preinitialized.importedMemory(0);
         PooledInstance instance = preinitialized.instantiate(imports(memory), null)) {
       return EmscriptenQuickJs.eval(instance.instance(), context, SCRIPT);
+    }
+  }
+
+  /**
+   * What a request from the snapshot pays besides its script: a fresh instance of the snapshot
+   * (and its imported memory) taken and closed, no script run. {@link #snapshot()} minus this is
+   * the script's own cost, which no instantiation can save.
+   *
+   * @return the instance's memory size in pages
+   */
+  @Benchmark
+  public int snapshotInstance() {
+    try (ImportedMemory memory = preinitialized.importedMemory(0);
+        PooledInstance instance = preinitialized.instantiate(imports(memory), null)) {
+      return instance.instance().memory().pages();
     }
   }
 
