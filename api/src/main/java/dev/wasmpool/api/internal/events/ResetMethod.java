@@ -11,6 +11,9 @@ public enum ResetMethod {
   /** The whole slot erased after a failure or an unknown state. */
   ERASE;
 
+  /** Made once: events ask for it on every commit. */
+  private final String label = name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+
   /** The names as events show them, for the field's description. */
   static final String NAMES = "fill, decommit, fill-and-decommit, erase";
 
@@ -20,6 +23,6 @@ public enum ResetMethod {
    * @return for example {@code "fill-and-decommit"}
    */
   public String label() {
-    return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    return label;
   }
 }

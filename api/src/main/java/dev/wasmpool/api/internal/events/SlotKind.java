@@ -1,7 +1,5 @@
 package dev.wasmpool.api.internal.events;
 
-import java.util.Locale;
-
 /** How an instance's memory slot was found, as the instantiate event reports it. */
 public enum SlotKind {
   /** A warm slot last used by the same module (its image may still be in place). */
@@ -10,11 +8,13 @@ public enum SlotKind {
   WARM,
   /** A slot never used before. */
   COLD,
-  /** Taken from the pool by an allocator that does not report which of the three it was. */
   /** Reserved for this instance alone (the on-demand strategy). */
   ON_DEMAND,
   /** The module defines no memory. */
   NONE;
+
+  /** Made once: events ask for it on every commit. */
+  private final String label = name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
 
   /**
    * The name events and metrics show.
@@ -22,6 +22,6 @@ public enum SlotKind {
    * @return for example {@code "on-demand"}
    */
   public String label() {
-    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return label;
   }
 }
