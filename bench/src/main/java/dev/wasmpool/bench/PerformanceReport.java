@@ -298,7 +298,9 @@ final class PerformanceReport {
     return new Target(
         "execution on the " + machine + " ≥ " + format(EXECUTION_MIN_RATIO) + "× Chicory's faster memory",
         times(ratio) + " (" + micros(judged) + " against " + bestName + " " + micros(best) + ")",
-        "ByteBufferMemory " + micros(buffer) + ", ByteArrayMemory " + micros(array),
+        "ByteBufferMemory " + micros(buffer) + ", ByteArrayMemory " + micros(array) + "; per fork: pooled-linux "
+            + forks(benchmark, JUDGED, params) + ", " + bestName + " "
+            + forks(benchmark, arrayFaster ? "chicory-bytearray" : Subject.BASELINE, params),
         ratio == null ? null : ratio >= EXECUTION_MIN_RATIO);
   }
 
@@ -448,6 +450,22 @@ final class PerformanceReport {
   private @Nullable Double median(String benchmark, String memory, Map<String, String> params) {
     Measurement m = find(benchmark, memory, params);
     return m == null ? null : m.median();
+  }
+
+  /**
+   * Each fork's median of one benchmark for one memory, as {@code 481 / 465 / 415}: where forks
+   * differ more than two memories do, one run's ratio between them is that spread, not a verdict.
+   */
+  private String forks(String benchmark, String memory, Map<String, String> params) {
+    Measurement m = find(benchmark, memory, params);
+    if (m == null || m.forkMedians().isEmpty()) {
+      return "—";
+    }
+    StringBuilder sb = new StringBuilder();
+    for (double fork : m.forkMedians()) {
+      sb.append(sb.length() == 0 ? "" : " / ").append(format(fork));
+    }
+    return sb.toString();
   }
 
   /** The measurement of one benchmark for one memory and the given other parameters. */

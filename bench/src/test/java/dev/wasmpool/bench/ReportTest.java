@@ -23,7 +23,8 @@ class ReportTest {
         {"benchmark":"dev.wasmpool.bench.Inst.create","mode":"avgt","threads":1,
          "params":{"memory":"pooled-linux","shape":"SMALL"},
          "primaryMetric":{"score":5.5,"scoreError":0.5,"scoreUnit":"us/op",
-           "scorePercentiles":{"0.0":5.0,"50.0":5.0,"100.0":7.0}}},
+           "scorePercentiles":{"0.0":5.0,"50.0":5.0,"100.0":7.0},
+           "rawData":[[7.0,5.0,5.0],[6.0,4.0,5.0,3.0]]}},
         {"benchmark":"dev.wasmpool.bench.Inst.create","mode":"avgt","threads":1,
          "params":{"memory":"chicory-bytebuffer","shape":"SMALL"},
          "primaryMetric":{"score":50.0,"scoreError":"NaN","scoreUnit":"us/op",
@@ -48,6 +49,8 @@ class ReportTest {
     assertEquals("SMALL", ms.get(0).params().get("shape"));
     assertTrue(Double.isNaN(ms.get(1).error()));
     assertEquals(2, ms.get(2).threads());
+    assertEquals(List.of(5.0, 4.5), ms.get(0).forkMedians(), "each fork's median, in fork order");
+    assertEquals(List.of(), ms.get(1).forkMedians(), "no raw data, no fork medians");
   }
 
   @Test

@@ -20,6 +20,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * @param error the score error JMH reports (99.9% interval half-width), NaN if unknown
  * @param bytesPerOp the bytes allocated per operation ({@code -prof gc}'s {@code
  *     gc.alloc.rate.norm}, its median over the iterations), NaN if not profiled
+ * @param forkMedians the median of each fork's iterations, in fork order; empty if unknown
  */
 public record Measurement(
     String benchmark,
@@ -29,14 +30,40 @@ public record Measurement(
     String unit,
     double median,
     double error,
-    double bytesPerOp) {
+    double bytesPerOp,
+    List<Double> forkMedians) {
 
   /** JMH's name of the secondary result that gives the bytes allocated per operation. */
   public static final String ALLOCATION_METRIC = "gc.alloc.rate.norm";
 
-  /** Copies the parameters into a sorted map. */
+  /** Copies the parameters into a sorted map and the fork medians into an unmodifiable list. */
   public Measurement {
     params = new TreeMap<>(params);
+    forkMedians = List.copyOf(forkMedians);
+  }
+
+  /**
+   * A measurement without fork medians.
+   *
+   * @param benchmark as for the canonical constructor
+   * @param params as for the canonical constructor
+   * @param threads as for the canonical constructor
+   * @param mode as for the canonical constructor
+   * @param unit as for the canonical constructor
+   * @param median as for the canonical constructor
+   * @param error as for the canonical constructor
+   * @param bytesPerOp as for the canonical constructor
+   */
+  public Measurement(
+      String benchmark,
+      Map<String, String> params,
+      int threads,
+      String mode,
+      String unit,
+      double median,
+      double error,
+      double bytesPerOp) {
+    this(benchmark, params, threads, mode, unit, median, error, bytesPerOp, List.of());
   }
 
   /**
@@ -90,9 +117,25 @@ public record Measurement(
               string(primary.get("scoreUnit"), "scoreUnit"),
               number(percentiles.get("50.0"), Double.NaN),
               number(primary.get("scoreError"), Double.NaN),
-              allocation(result.get("secondaryMetrics"))));
+              allocation(result.get("secondaryMetrics")),
+              forkMedians(primary.get("rawData"))));
     }
     return out;
+  }
+
+  /** The median of each fork's iteration scores ({@code rawData}: one array per fork). */
+  private static List<Double> forkMedians(@Nullable Object rawData) {
+    List<Double> medians = new ArrayList<>();
+    if (rawData instanceof List<?> forks) {
+      for (Object fork : forks) {
+        if (fork instanceof List<?> scores && !scores.isEmpty()) {
+          double[] sorted = scores.stream().mapToDouble(v -> number(v, Double.NaN)).sorted().toArray();
+          int n = sorted.length;
+          medians.add(n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2);
+        }
+      }
+    }
+    return medians;
   }
 
   /** The median of {@value #ALLOCATION_METRIC} among the secondary metrics, NaN if absent. */
