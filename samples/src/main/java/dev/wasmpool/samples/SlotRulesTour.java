@@ -8,7 +8,6 @@ import dev.wasmpool.api.PoolingAllocationConfig;
 import dev.wasmpool.chicory.PooledInstance;
 import dev.wasmpool.chicory.PooledWasmModule;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -229,22 +228,5 @@ public final class SlotRulesTour {
   @FunctionalInterface
   private interface SceneBody {
     void run(Engine engine) throws Exception;
-  }
-
-  /**
-   * Prints every scene (for tests).
-   *
-   * @param out where to print
-   * @return the scenes
-   * @throws Exception if one fails
-   */
-  static List<Scene> runAll(PrintStream out) throws Exception {
-    List<Scene> scenes = new ArrayList<>();
-    for (String name : List.of("affinity", "budget", "threads", "batching")) {
-      Scene scene = run(name);
-      out.println(name + ": " + scene.observed());
-      scenes.add(scene);
-    }
-    return scenes;
   }
 }
