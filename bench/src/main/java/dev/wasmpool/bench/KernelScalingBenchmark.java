@@ -19,6 +19,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -29,7 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * What the kernel charges a reset when two threads of one process reset at once, without any
  * wasmpool code: each thread owns a 17-page (1,088 KiB, the {@code medium} shape's) private
- * anonymous range, and calls, on one thread and then on two at once, in ns per call and thread:
+ * anonymous range, and makes one call ({@code call}), on one thread and then on two at once, in ns
+ * per call and thread:
  *
  * <ul>
  *   <li>{@code scan}: the {@code PAGEMAP_SCAN} ioctl over its untouched range, as the Linux
@@ -91,6 +93,10 @@ public class KernelScalingBenchmark {
   @SuppressWarnings("initialization.field.uninitialized")
   @State(Scope.Thread)
   public static class ThreadRange {
+    /** The call measured: {@code scan}, {@code decommit} or {@code touchDecommit}. */
+    @Param({"scan", "decommit", "touchDecommit"})
+    public String call;
+
     long address;
     int pagemap;
     MemorySegment scanArgument;
@@ -130,6 +136,15 @@ public class KernelScalingBenchmark {
       }
     }
 
+    int call() throws Throwable {
+      return switch (call) {
+        case "scan" -> scan();
+        case "decommit" -> decommit();
+        case "touchDecommit" -> touchDecommit();
+        default -> throw new IllegalArgumentException("call must be scan, decommit or touchDecommit (was " + call + ")");
+      };
+    }
+
     int scan() throws Throwable {
       MemorySegment arg = scanArgument;
       arg.set(JAVA_LONG, 0, SCAN_ARG_BYTES);
@@ -166,80 +181,28 @@ public class KernelScalingBenchmark {
   }
 
   /**
-   * The scan, one thread.
+   * The call on one thread.
    *
-   * @param range the thread's range
-   * @return the regions found
+   * @param range the thread's range and call
+   * @return what the call returned
    * @throws Throwable if the call fails
    */
   @Benchmark
   @Threads(1)
-  public int scanOneThread(ThreadRange range) throws Throwable {
-    return range.scan();
+  public int oneThread(ThreadRange range) throws Throwable {
+    return range.call();
   }
 
   /**
-   * The scan, two threads at once.
+   * The call on each of two threads at once.
    *
-   * @param range the thread's range
-   * @return the regions found
+   * @param range the thread's range and call
+   * @return what the call returned
    * @throws Throwable if the call fails
    */
   @Benchmark
   @Threads(2)
-  public int scanTwoThreads(ThreadRange range) throws Throwable {
-    return range.scan();
-  }
-
-  /**
-   * The decommit of an untouched range, one thread.
-   *
-   * @param range the thread's range
-   * @return 0
-   * @throws Throwable if the call fails
-   */
-  @Benchmark
-  @Threads(1)
-  public int decommitOneThread(ThreadRange range) throws Throwable {
-    return range.decommit();
-  }
-
-  /**
-   * The decommit of an untouched range, two threads at once.
-   *
-   * @param range the thread's range
-   * @return 0
-   * @throws Throwable if the call fails
-   */
-  @Benchmark
-  @Threads(2)
-  public int decommitTwoThreads(ThreadRange range) throws Throwable {
-    return range.decommit();
-  }
-
-  /**
-   * A write and the decommit, one thread.
-   *
-   * @param range the thread's range
-   * @return 0
-   * @throws Throwable if the call fails
-   */
-  @Benchmark
-  @Threads(1)
-  public int touchDecommitOneThread(ThreadRange range) throws Throwable {
-    return range.touchDecommit();
-  }
-
-  /**
-   * A write and the decommit, two threads at once.
-   *
-   * @param range the thread's range
-   * @return 0
-   * @throws Throwable if the call fails
-   */
-  @Benchmark
-  @Threads(2)
-  public int touchDecommitTwoThreads(ThreadRange range) throws Throwable {
-    return range.touchDecommit();
+  public int twoThreads(ThreadRange range) throws Throwable {
+    return range.call();
   }
 }
