@@ -58,7 +58,7 @@ public final class SlotRulesTour {
   private SlotRulesTour() {}
 
   /** One instantiation as its event reported it. */
-  record Take(String module, int slot, String kind) {}
+  record Take(int slot, String kind) {}
 
   /** What one scene predicted and observed. */
   record Scene(String name, String expected, String observed) {
@@ -216,7 +216,7 @@ public final class SlotRulesTour {
       events.sort((x, y) -> x.getStartTime().compareTo(y.getStartTime()));
       for (RecordedEvent event : events) {
         if (event.getEventType().getName().equals("dev.wasmpool.Instantiate")) {
-          sink.accept(new Take(event.getString("module"), event.getInt("memorySlot"), event.getString("slotKind")));
+          sink.accept(new Take(event.getInt("memorySlot"), event.getString("slotKind")));
         }
       }
     } catch (IOException e) {
